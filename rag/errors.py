@@ -1,0 +1,21 @@
+"""The errors a user can act on: `RagError` and its children. Anything else that escapes is a bug."""
+
+from index.errors import (
+    ConfigError,
+    IndexLockedError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    QuestionError,
+    RagError,
+    SourceError,
+)
+
+__all__ = [
+    "ConfigError",
+    "IndexLockedError",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+    "QuestionError",
+    "RagError",
+    "SourceError",
+]

