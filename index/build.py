@@ -132,11 +132,9 @@ def index_sources(
             notify(0.15, f"Embedding {len(chunks)} chunks")
             embedder = embedder or get_embeddings(embeddings, threads)
             cache = EmbeddingCache(cache_dir, embedder.model_id, embedder.dim)
-            texts = [c.search_text for c in chunks]
-            report.embedded = sum(v is None for v in cache.get(texts))
-            vectors = embed_passages(embedder, texts, cache, progress=progress)
+            vectors, sentence_vectors, report.embedded = embed_chunks(embedder, chunks, cache, progress)
             documents = {a.doc_id: _document_entry(a, chunks) for a in articles}
-            store.add(chunks, vectors, documents)
+            store.add(chunks, vectors, sentence_vectors, documents)
         report.added = [a.doc_id for a in articles]
         report.chunks_added = len(chunks)
 
@@ -147,6 +145,27 @@ def index_sources(
         store.save(index_dir)
         notify(1.0, "Done")
     return report
+
+
+def embed_chunks(embedder, chunks: list[Chunk], cache: EmbeddingCache | None,
+                 progress: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
+    """(chunk vectors (n, dim), sentence vectors (total sentences, dim), units that needed the model).
+
+    Each sentence (and each distinct section heading) is embedded once; a chunk's vector is the normalised
+    mean of its sentences and heading."""
+    units = [c.embed_units() for c in chunks]
+    distinct = list(dict.fromkeys(t for u in units for t in u if t))
+    embedded = sum(v is None for v in cache.get(distinct)) if cache else len(distinct)
+    vecs = embed_passages(embedder, distinct, cache, progress=progress)
+    position = {t: i for i, t in enumerate(distinct)}
+    chunk_vecs = np.zeros((len(chunks), embedder.dim), dtype="float32")
+    sentence_vecs = []
+    for i, (heading, *sentences) in enumerate(units):
+        s = vecs[[position[t] for t in sentences]]  # (n_sentences, dim)
+        sentence_vecs.append(s)
+        total = s.sum(0) + (vecs[position[heading]] if heading else 0)
+        chunk_vecs[i] = total / (np.linalg.norm(total) + 1e-12)
+    return chunk_vecs, np.concatenate(sentence_vecs) if sentence_vecs else vecs[:0], embedded
 
 
 def _model_id(spec: str) -> str:

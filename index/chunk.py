@@ -45,10 +45,20 @@ class Chunk:
 
     @property
     def search_text(self) -> str:
-        """What is embedded and BM25-indexed: the section heading, the text, and glosses of credit labels."""
-        glosses = [CREDIT_GLOSS[m.group(1)] for m in re.finditer(r"(?m)^(\S+?)\s*[|｜]", self.text)
-                   if m.group(1) in CREDIT_GLOSS]
-        return "\n".join(filter(None, [self.section, self.text, "; ".join(glosses)]))
+        """What is BM25-indexed: the section heading, the text, and glosses of credit labels."""
+        return "\n".join(filter(None, [self.section, *self.embed_units()[1:]]))
+
+    def embed_units(self) -> list[str]:
+        """What is embedded: [section heading or "", then each sentence with the gloss of its credit label].
+
+        Sentences are embedded one by one (as cheap as the whole chunk, since cost follows tokens) so answers
+        can be chosen by meaning; the chunk's vector is the mean of its units."""
+        units = [self.section]
+        for sentence in self.sentence_texts():
+            label = re.match(r"(\S+?)\s*[|｜]", sentence)
+            gloss = CREDIT_GLOSS.get(label.group(1)) if label else None
+            units.append(f"{sentence} ({gloss})" if gloss else sentence)
+        return units
 
     @property
     def content_hash(self) -> str:

@@ -6,6 +6,7 @@ Layout of an index directory (no pickle anywhere: JSON, numpy and FAISS's own fo
     DIR/v-<stamp>/manifest.json format version, embedder id and dimension, chunker settings, sources, documents
     DIR/v-<stamp>/chunks.jsonl  one chunk per line, in row order; chunk_offsets.npy gives each line's byte offset
     DIR/v-<stamp>/vectors.npy   (n_chunks, dim) float32, L2-normalised; row i is chunk i
+    DIR/v-<stamp>/sentences.npy (n_sentences, dim) float16, one per sentence of every chunk, in order
     DIR/v-<stamp>/faiss.index   exact inner product (small) or HNSW (large) over vectors, ids = rows
     DIR/v-<stamp>/rows.*.npy    per-row language and document, for filters without reading chunks
     DIR/v-<stamp>/bm25-<lang>.* BM25 term counts per language
@@ -45,12 +46,15 @@ LANGS = ("en", "zh")
 class Store:
     """Chunks + vectors + FAISS + BM25. Mutations happen in memory; `save` writes a new version atomically."""
 
-    def __init__(self, manifest: dict, vectors: np.ndarray, chunks: list[Chunk] | None = None,
+    def __init__(self, manifest: dict, vectors: np.ndarray, sentence_vectors: np.ndarray,
+                 chunks: list[Chunk] | None = None,
                  chunk_file: Path | None = None, offsets: np.ndarray | None = None,
                  lang_of: np.ndarray | None = None, doc_of: np.ndarray | None = None,
                  faiss_index=None, bm25: dict[str, BM25Index] | None = None) -> None:
         self.manifest = manifest
         self.vectors = vectors  # (n, dim) float32
+        self.sentence_vectors = sentence_vectors  # (total sentences, dim) float16
+        self.sentence_start: np.ndarray | None = None  # (n + 1,) row i's sentences: [start[i], start[i + 1])
         self._chunks = chunks  # in memory, or read lazily from chunk_file at offsets
         self._chunk_file, self._offsets = chunk_file, offsets
         self.doc_ids: list[str] = list(manifest["documents"])
@@ -72,7 +76,7 @@ class Store:
             "sources": {},  # path -> {"hash": file content hash, "doc_ids": [...]}
             "documents": {},  # doc_id -> {"title", "lang", "group", "hash", "chunks", "metadata"}
         }
-        store = cls(manifest, np.zeros((0, dim), dtype="float32"), chunks=[])
+        store = cls(manifest, np.zeros((0, dim), dtype="float32"), np.zeros((0, dim), dtype="float16"), chunks=[])
         store._rebuild_indexes()
         return store
 
@@ -94,10 +98,13 @@ class Store:
         index = faiss.read_index(str(version / "faiss.index"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
         bm25 = {lang: BM25Index.load(version, f"bm25-{lang}") for lang in LANGS
                 if (version / f"bm25-{lang}.rows.npy").exists()}
-        return cls(manifest, vectors, chunk_file=version / "chunks.jsonl",
+        store = cls(manifest, vectors, np.load(version / "sentences.npy", mmap_mode="r", allow_pickle=False),
+                   chunk_file=version / "chunks.jsonl",
                    offsets=np.load(version / "chunk_offsets.npy", allow_pickle=False),
                    lang_of=np.load(version / "rows.lang.npy", allow_pickle=False),
                    doc_of=np.load(version / "rows.doc.npy", allow_pickle=False), faiss_index=index, bm25=bm25)
+        store.sentence_start = np.load(version / "sentence_start.npy", allow_pickle=False)
+        return store
 
     # ------------------------------------------------------------ reading
 
@@ -117,6 +124,11 @@ class Store:
         with open(self._chunk_file, "rb") as f:
             f.seek(int(self._offsets[row]))
             return Chunk.from_dict(json.loads(f.readline()))
+
+    def sentence_vecs(self, row: int) -> np.ndarray:
+        """(n_sentences of chunk `row`, dim) float32."""
+        a, b = self.sentence_start[row], self.sentence_start[row + 1]
+        return np.asarray(self.sentence_vectors[a:b], dtype="float32")
 
     def chunks(self) -> list[Chunk]:
         if self._chunks is None:
@@ -183,14 +195,18 @@ class Store:
 
     # ------------------------------------------------------------ mutation (in memory)
 
-    def add(self, chunks: list[Chunk], vectors: np.ndarray, documents: dict[str, dict] | None = None) -> None:
-        """Append chunks with their (len(chunks), dim) vectors; `documents` adds manifest entries."""
+    def add(self, chunks: list[Chunk], vectors: np.ndarray, sentence_vectors: np.ndarray,
+            documents: dict[str, dict] | None = None) -> None:
+        """Append chunks with their (len(chunks), dim) vectors and (their total sentences, dim) sentence
+        vectors; `documents` adds manifest entries."""
         all_chunks = self.chunks()
         for doc_id, info in (documents or {}).items():
             self.manifest["documents"][doc_id] = info
         self.doc_ids = list(self.manifest["documents"])
         self._chunks = all_chunks + list(chunks)
         self.vectors = np.concatenate([np.asarray(self.vectors), np.asarray(vectors, dtype="float32")])
+        self.sentence_vectors = np.concatenate([np.asarray(self.sentence_vectors),
+                                                np.asarray(sentence_vectors, dtype="float16")])
         self._rebuild_indexes(new=list(chunks))
 
     def remove_documents(self, doc_ids: Iterable[str]) -> int:
@@ -208,6 +224,9 @@ class Store:
         self.doc_ids = list(self.manifest["documents"])
         self._chunks = [c for c, k in zip(chunks, keep, strict=True) if k]
         self.vectors = np.asarray(self.vectors)[keep]
+        start = self._sentence_start()
+        sentence_keep = np.repeat(keep, np.diff(start))
+        self.sentence_vectors = np.asarray(self.sentence_vectors)[sentence_keep]
         self._rebuild_indexes(keep=keep)
         return int((~keep).sum())
 
@@ -219,6 +238,10 @@ class Store:
         ]
         self._row_index = {c.chunk_id: i for i, c in enumerate(self._chunks)}
 
+    def _sentence_start(self) -> np.ndarray:
+        counts = [len(c.sentences) for c in self.chunks()]
+        return np.concatenate([[0], np.cumsum(counts, dtype="int64")]).astype("int64")
+
     def _rebuild_indexes(self, new: list[Chunk] | None = None, keep: np.ndarray | None = None) -> None:
         """Recompute row columns, FAISS and BM25 after a mutation. BM25 tokenises only the new chunks."""
         chunks = self.chunks()
@@ -226,6 +249,7 @@ class Store:
         self.lang_of = np.array([LANGS.index(c.lang) for c in chunks], dtype="uint8")
         self.doc_of = np.array([doc_pos.get(c.doc_id, -1) for c in chunks], dtype="int32")
         self._row_index = {c.chunk_id: i for i, c in enumerate(chunks)}
+        self.sentence_start = self._sentence_start()
         self.faiss = build_faiss(np.asarray(self.vectors), self.manifest["faiss"]["hnsw_threshold"])
         self.manifest["faiss"]["type"] = "hnsw" if isinstance(self.faiss, faiss.IndexHNSWFlat) else "flat"
         for code, lang in enumerate(LANGS):
@@ -258,6 +282,8 @@ class Store:
                     f.write(json.dumps(c.to_dict(), ensure_ascii=False).encode() + b"\n")
             np.save(tmp / "chunk_offsets.npy", np.array(offsets, dtype="int64"), allow_pickle=False)
             np.save(tmp / "vectors.npy", np.asarray(self.vectors, dtype="float32"), allow_pickle=False)
+            np.save(tmp / "sentences.npy", np.asarray(self.sentence_vectors, dtype="float16"), allow_pickle=False)
+            np.save(tmp / "sentence_start.npy", self.sentence_start, allow_pickle=False)
             np.save(tmp / "rows.lang.npy", self.lang_of, allow_pickle=False)
             np.save(tmp / "rows.doc.npy", self.doc_of, allow_pickle=False)
             faiss.write_index(self.faiss, str(tmp / "faiss.index"))

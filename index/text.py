@@ -111,12 +111,15 @@ _STOP_EN = set(
     into over under about after before also very can could will would should may might must not no yes any all
     some many much more most other others own same too just only both each few per via up out off if but because
     while during between through across against among upon i you he she we they me him her us them my your our
-    his hers ours theirs mine yours tell please""".split()
+    his hers ours theirs mine yours tell please name kind sort type roughly approximately exactly currently
+    now still already ever get got give gave make made say said does doing done one ones""".split()
 )
 _STOP_ZH = set(
     "的 了 是 在 和 与 及 或 等 也 都 就 而 被 把 对 为 以 于 从 到 向 个 这 那 这个 那个 什么 哪 哪个 哪些 哪家 "
     "多少 几 怎么 怎样 如何 为什么 吗 呢 吧 啊 呀 有 没有 是否 请问 请 一下 告诉 我 你 他 她 它 我们 他们 其 之 "
-    "中 上 下 里 可以 能 会 已 已经 将 还 又 再 并 且 但 所 该 此 各 每 约 近 超过 多 少".split()
+    "中 上 下 里 可以 能 会 已 已经 将 还 又 再 并 且 但 所 该 此 各 每 约 近 超过 多 少 要 来 用 把 让 给 "
+    "时候 什么时候 一共 总共 哪类 哪种 哪方面 哪些方面 方面 这些 那些 那到 到底 究竟 目前 现在 如今 提到 "
+    "是不是 有没有 多大 多久 怎样 那么 还有 其中 之一 属于 称为 叫做 叫 指 正 在于".split()
 )
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[\u3400-\u4dbf\u4e00-\u9fff]+")

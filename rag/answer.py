@@ -7,6 +7,8 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from index.store import Store
 from index.text import numbers_in, tokenize
 from rag.retrieve import Hit
@@ -43,6 +45,7 @@ class Evidence:
     score: float
     coverage: float  # share (idf-weighted) of the question's terms found in the passage
     typed: bool  # carries the kind of fact the question asks for
+    sim: float  # e5 cosine of the sentence with the question
 
 
 def question_kind(question: str) -> str | None:
@@ -76,66 +79,104 @@ class Answerer:
         got = sum(w for t, w in zip(q, weights, strict=True) if t in text_tokens)
         return got / sum(weights)
 
-    def candidates(self, question: str, q_lang: str, hits: list[Hit], carried: list[str],
+    def candidates(self, question: str, q_lang: str, hits: list[Hit], qvec: np.ndarray, carried: list[str],
                    n_hits: int = 4) -> list[Evidence]:
-        """Scored sentences from the top hits, in the question's language where a counterpart exists."""
+        """Scored sentences from the top hits. A sentence is judged by its meaning (its own e5 vector against
+        the question's), the question words it and its passage cover, and whether it holds the kind of fact
+        asked for. Foreign-language passages are judged by their translation's words when they have one."""
         q_tokens = tokenize(question)
         kind = question_kind(question)
+        counted = counted_thing(question)
         out: list[Evidence] = []
-        top_dense = max((h.dense for h in hits), default=0.0)
         for i, hit in enumerate(hits[:n_hits]):
             chunk = hit.chunk
             context_tokens = set(tokenize(chunk.search_text)) | set(tokenize(chunk.title))
-            for cid in chunk.counterparts:  # a foreign passage is judged by its translation, when it has one
+            for cid in chunk.counterparts:
                 row = self.store.row_of(cid)
                 if row is not None:
                     context_tokens |= set(tokenize(self.store.chunk(row).search_text))
             chunk_cov = self.coverage(q_tokens, context_tokens, q_lang)
-            prior = 0.25 * (hit.dense - top_dense) / 0.05 - 0.04 * i  # rank prior: dense gap and position
-            for quote in _quotes(chunk.sentence_texts(), q_tokens + carried):
+            sims = self.store.sentence_vecs(hit.row) @ qvec  # (n_sentences,)
+            sentences = chunk.sentence_texts()
+            for j, quote in enumerate(_quotes(sentences, q_tokens + carried, kind)):
                 s_tokens = set(tokenize(quote))
-                s_cov = self.coverage(q_tokens, s_tokens, q_lang) if chunk.lang == q_lang else chunk_cov * 0.8
-                carried_cov = self.coverage(carried, s_tokens, q_lang) if carried else 0.0
-                typed = _has_kind(quote, kind)
-                score = 0.9 * s_cov + 0.4 * chunk_cov + 0.25 * carried_cov + (0.3 if typed else 0.0) + prior
-                if chunk.lang != q_lang:
-                    score -= 0.1  # prefer the question's language when both versions say it
-                out.append(Evidence(i, chunk.chunk_id, chunk.lang, quote, score, chunk_cov, typed))
+                same = chunk.lang == q_lang
+                # The sentence before may name what this one calls "the company" / "这家公司".
+                before = set(tokenize(sentences[j - 1])) if j else set()
+                s_cov = (0.5 * self.coverage(q_tokens, s_tokens, q_lang)
+                         + 0.5 * self.coverage(q_tokens, s_tokens | before, q_lang)) if same else 0.0
+                carried_cov = self.coverage(carried, s_tokens, q_lang) if carried and same else 0.0
+                typed = _has_kind(quote, kind, counted)
+                sim = float(sims[j]) + (0.0 if same else 0.03)  # cross-lingual cosines run lower
+                type_term = 0.0 if kind is None else (0.45 if typed else -0.15)
+                score = (5.0 * (sim - 0.8) + 0.5 * s_cov + 0.3 * chunk_cov + 0.2 * carried_cov
+                         + type_term - 0.03 * i - (0.08 if not same else 0.0))
+                out.append(Evidence(i, chunk.chunk_id, chunk.lang, quote, score, chunk_cov, typed, sim))
         return sorted(out, key=lambda e: -e.score)
 
-    def support(self, best: Evidence, hits: list[Hit], kind: str | None) -> float:
-        """One number for "is this answered?": term coverage, dense similarity and the fact type."""
-        dense = hits[best.hit_index].dense
-        type_term = 0.0 if kind is None else (0.1 if best.typed else -0.25)
-        return round(best.coverage + 4.0 * (dense - 0.82) + type_term, 4)
+    def support(self, best: Evidence, kind: str | None) -> float:
+        """One number for "is this answered?": meaning match, term coverage and the fact type."""
+        type_term = 0.0 if kind is None else (0.1 if best.typed else -0.2)
+        return round(5.0 * (best.sim - 0.8) + best.coverage + type_term, 4)
 
 
-def _quotes(sentences: list[str], q_tokens: list[str]) -> list[str]:
-    """Each sentence, or for a very long one its best run of clauses (verbatim, contiguous)."""
-    out = []
-    for s in sentences:
-        if len(s) <= 260:
-            out.append(s)
-            continue
-        clauses = [c for c in _CLAUSE.split(s) if c]
-        q = set(q_tokens)
-        scores = [len(q & set(tokenize(c))) for c in clauses]
-        best = max(range(len(clauses)), key=lambda i: scores[i])
-        lo = hi = best
-        while len("".join(clauses[lo : hi + 1])) < 90 and (lo > 0 or hi < len(clauses) - 1):
+def _quotes(sentences: list[str], q_tokens: list[str], kind: str | None = None) -> list[str]:
+    """Each sentence, or for a very long one its best part (verbatim, contiguous): first the semicolon
+    part, then, if still long, the run of comma clauses around the best-matching clause."""
+    return [s if len(s) <= 300 else _best_part(s, set(q_tokens), kind) for s in sentences]
+
+
+def _best_part(sentence: str, q: set[str], kind: str | None) -> str:
+    def score(part: str) -> float:
+        return len(q & set(tokenize(part))) + (1.5 if _has_kind(part, kind) else 0.0)
+
+    parts = [p for p in re.split(r"(?<=[;；])\s*", sentence) if p.strip()]
+    part = max(parts, key=score)
+    if len(part) > 300:
+        clauses = [c for c in _CLAUSE.split(part) if c]
+        scores = [score(c) for c in clauses]
+        lo = hi = max(range(len(clauses)), key=lambda i: scores[i])
+        while len("".join(clauses[lo : hi + 1])) < 120 and (lo > 0 or hi < len(clauses) - 1):
             if hi < len(clauses) - 1 and (lo == 0 or scores[hi + 1] >= scores[lo - 1]):
                 hi += 1
             else:
                 lo -= 1
-        start = s.find(clauses[lo])
-        end = s.find(clauses[hi], start) + len(clauses[hi])
-        out.append(s[start:end].rstrip(",;:，；：、— "))
-    return out
+        start = part.find(clauses[lo])
+        part = part[start : part.find(clauses[hi], start) + len(clauses[hi])]
+    return part.strip().rstrip(",;:，；：、— ")
 
 
-def _has_kind(text: str, kind: str | None) -> bool:
+_COUNTED_EN = re.compile(r"\bhow (?:many|much) ((?:[a-z-]+ ){0,2}?[a-z-]+?)(?= (?:is|are|was|were|do|does|did|has|have|"
+                         r"had|will|can|would|in|of|from|to|at|by|for)\b|[?.]|$)", re.I)
+_COUNTED_ZH = re.compile(r"(?:多少|几)([个家条只座亩辆吨台项名位人元]?)([\u4e00-\u9fff]{0,4})")
+
+
+def counted_thing(question: str) -> list[str]:
+    """What a "how many X" / "多少X" question counts: words of X to find right after the number."""
+    if m := _COUNTED_EN.search(question):
+        words = [w for w in tokenize(m.group(1)) if not w.startswith("#")]
+        return words[-1:]  # the head noun: "server racks" -> "rack"
+    if m := _COUNTED_ZH.search(question):
+        unit, noun = m.group(1), re.split(r"[的了吗呢是有在]", m.group(2))[0]
+        return [t for t in (unit, noun[:2]) if t]
+    return []
+
+
+def _counts_thing(text: str, counted: list[str]) -> bool:
+    """A number in `text` followed closely by what the question counts."""
+    for _, end, _ in numbers_in(text):
+        after = text[end : end + 40]
+        words = set(tokenize(after[:40])) if counted and counted[0].isascii() else set()
+        if counted[0].isascii() and all(t in words for t in counted):
+            return True
+        if not counted[0].isascii() and any(t in after[:12] for t in counted):
+            return True
+    return False
+
+
+def _has_kind(text: str, kind: str | None, counted: list[str] | None = None) -> bool:
     if kind == "number":
-        return bool(numbers_in(text))
+        return _counts_thing(text, counted) if counted else bool(numbers_in(text))
     if kind == "date":
         return bool(_DATE.search(text))
     if kind == "who":

@@ -12,6 +12,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 
 from index.build import IndexReport, index_sources
 from index.embed import get_embeddings
+from index.milvus import attach_milvus
 from index.store import Store
 from index.text import detect_lang
 from rag.answer import Answerer, Evidence, question_kind, short_span
@@ -50,6 +51,7 @@ class Assistant(Runnable[Any, Answer]):
         self.store = store
         self.embedder = get_embeddings(store.embedder_id if store.embedder_id.startswith("st:")
                                        else self.settings.embeddings, self.settings.threads)
+        attach_milvus(store, self.settings.store, self.embedder, self.index_dir)  # RAG_STORE=milvus
         self.searcher = HybridSearcher(store, self.embedder, bm25_weight=self.settings.bm25_weight)
         self.answerer = Answerer(store)
 
@@ -121,16 +123,18 @@ class Assistant(Runnable[Any, Answer]):
                           notes=("no English or Chinese words in the question",))
         k = k or self.settings.top_k
         query, carried = resolve(question, detected, turns)
-        hits = self.searcher.search(query, detected, k=max(k, 4), filters=filters, extra_terms=carried)
+        qvec = self.embedder.encode_query(query)
+        hits = self.searcher.search_vector(qvec, query, detected, k=max(k, 4), filters=filters,
+                                           extra_terms=carried)
         contexts = tuple(_context(h) for h in hits[:k])
         if not hits:
             return self._abstain(question, answer_lang, query, contexts, 0.0)
         kind = question_kind(query)
-        ranked = self.answerer.candidates(query if carried else question, detected, hits, carried)
+        ranked = self.answerer.candidates(query if carried else question, detected, hits, qvec, carried)
         if not ranked:
             return self._abstain(question, answer_lang, query, contexts, 0.0)
         best = ranked[0]
-        support = self.answerer.support(best, hits, kind)
+        support = self.answerer.support(best, kind)
         if support < self.settings.abstain_threshold:
             return self._abstain(question, answer_lang, query, contexts, support)
         chosen = [best]

@@ -48,12 +48,18 @@ class HybridSearcher:
                extra_terms: list[str] | None = None) -> list[Hit]:
         """The top `k` chunks for `query` asked in `lang`. `extra_terms` are BM25 tokens carried over from
         earlier turns (follow-ups)."""
+        if len(self.store) == 0:
+            return []
+        return self.search_vector(self.embedder.encode_query(query), query, lang, k, filters, extra_terms)
+
+    def search_vector(self, qvec: np.ndarray, query: str, lang: str, k: int = 5, filters: Filters | None = None,
+                      extra_terms: list[str] | None = None) -> list[Hit]:
+        """`search` with the query already embedded (qvec: (dim,) normalised)."""
         store = self.store
         if len(store) == 0:
             return []
         f = filters or Filters()
         mask = store.mask(f.doc_ids, f.lang, f.date_from, f.date_to)
-        qvec = self.embedder.encode_query(query)
         dense = store.dense_search(qvec, self.depth, mask)
         tokens = tokenize(query) + list(extra_terms or [])
         sparse = store.bm25_search(tokens, lang, self.depth, mask)
