@@ -13,7 +13,7 @@ from index.text import split_sentences
 # The gloss is added to the text that is searched and embedded, never to the text that is shown or quoted.
 CREDIT_GLOSS = {
     "文": "text by reporter, written by",
-    "记者": "reporter",
+    "记者": "reporter, journalist of the newspaper",
     "翻译": "translated by, translator, translation",
     "译": "translated by, translator",
     "英文审校": "English proofreading by, proofreader, English copy editor, reviewed by",
@@ -57,6 +57,8 @@ class Chunk:
         for sentence in self.sentence_texts():
             label = re.match(r"(\S+?)\s*[|｜]", sentence)
             gloss = CREDIT_GLOSS.get(label.group(1)) if label else None
+            if gloss and "记者" in sentence:
+                gloss += "; " + CREDIT_GLOSS["记者"]
             units.append(f"{sentence} ({gloss})" if gloss else sentence)
         return units
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from index.text import Lang, detect_lang, normalize_width
 from index.errors import SourceError
+from index.text import Lang, detect_lang, normalize_width
 
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".jsonl")
 BUNDLED = Path(__file__).parent / "data" / "decoding-guangdong.txt"

@@ -209,6 +209,12 @@ class Store:
                                                 np.asarray(sentence_vectors, dtype="float16")])
         self._rebuild_indexes(new=list(chunks))
 
+    def remove_chunks(self, chunk_ids: Iterable[str]) -> int:
+        """Drop single chunks by id (unknown ids are ignored); returns the number removed."""
+        drop = set(chunk_ids)
+        keep = np.array([c.chunk_id not in drop for c in self.chunks()], dtype=bool)
+        return self._keep(keep) if not keep.all() else 0
+
     def remove_documents(self, doc_ids: Iterable[str]) -> int:
         """Drop documents and their chunks; returns the number of chunks removed."""
         drop = set(doc_ids)
@@ -222,10 +228,13 @@ class Store:
             if not info["doc_ids"]:
                 del self.manifest["sources"][src]
         self.doc_ids = list(self.manifest["documents"])
+        return self._keep(keep)
+
+    def _keep(self, keep: np.ndarray) -> int:
+        chunks = self.chunks()
+        sentence_keep = np.repeat(keep, np.diff(self._sentence_start()))  # before the chunks change
         self._chunks = [c for c, k in zip(chunks, keep, strict=True) if k]
         self.vectors = np.asarray(self.vectors)[keep]
-        start = self._sentence_start()
-        sentence_keep = np.repeat(keep, np.diff(start))
         self.sentence_vectors = np.asarray(self.sentence_vectors)[sentence_keep]
         self._rebuild_indexes(keep=keep)
         return int((~keep).sum())

@@ -15,7 +15,7 @@ from rag.retrieve import Hit
 
 # What kind of fact a question asks for, and the pattern of text that carries it.
 _ASKS = [
-    ("number", re.compile(r"\bhow (many|much|far|long|large|big)\b|\bwhat (is|was) the (total|number|scale|size|"
+    ("number", re.compile(r"\bhow (many|much|far|long|large|big|low|high)\b|\bwhat (is|was) the (total|number|scale|size|one-way|"
                           r"amount|latency|percentage|share)|\bwhat percentage|多少|几[个家只条座]|多大|多远|多久|"
                           r"规模|时延|比例|百分之", re.I)),
     ("date", re.compile(r"\bwhen\b|\bwhat (year|month|date)\b|\bwhich year\b|什么时候|何时|哪一?年|几月|哪个月|"
@@ -46,6 +46,31 @@ class Evidence:
     coverage: float  # share (idf-weighted) of the question's terms found in the passage
     typed: bool  # carries the kind of fact the question asks for
     sim: float  # e5 cosine of the sentence with the question
+    passage_sim: float  # e5 cosine of its whole passage with the question
+    context_tokens: frozenset[str] = frozenset()  # tokens of the passage, its heading, title and translation
+
+
+_NOT_NAMES = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were", "do",
+              "does", "did", "the", "in", "on", "by", "and", "apart", "roughly", "name", "tell", "ai", "i"}
+
+
+def proper_names(question: str) -> list[str]:
+    """Capitalised English words inside the question (names of places, companies, people), as tokens."""
+    words = re.findall(r"(?<![\w'])([A-Z][a-zA-Z]+)", question)
+    return [t for w in words if w.lower() not in _NOT_NAMES for t in tokenize(w)]
+
+
+_ASKS_ENGLISH = re.compile(r"英文|英语|English")
+_ASKS_CHINESE = re.compile(r"中文|汉语|Chinese (version|text|name|original)|in Chinese", re.I)
+
+
+def asked_language(question: str, q_lang: str) -> str:
+    """The language whose version the question asks about: its own, unless it names the other one."""
+    if q_lang == "zh" and _ASKS_ENGLISH.search(question):
+        return "en"
+    if q_lang == "en" and _ASKS_CHINESE.search(question):
+        return "zh"
+    return q_lang
 
 
 def question_kind(question: str) -> str | None:
@@ -87,6 +112,7 @@ class Answerer:
         q_tokens = tokenize(question)
         kind = question_kind(question)
         counted = counted_thing(question)
+        wanted = asked_language(question, q_lang)
         out: list[Evidence] = []
         for i, hit in enumerate(hits[:n_hits]):
             chunk = hit.chunk
@@ -111,13 +137,23 @@ class Answerer:
                 type_term = 0.0 if kind is None else (0.45 if typed else -0.15)
                 score = (5.0 * (sim - 0.8) + 0.5 * s_cov + 0.3 * chunk_cov + 0.2 * carried_cov
                          + type_term - 0.03 * i - (0.08 if not same else 0.0))
-                out.append(Evidence(i, chunk.chunk_id, chunk.lang, quote, score, chunk_cov, typed, sim))
+                if wanted != q_lang:  # "what is it called in the English version?"
+                    score += 1.0 if chunk.lang == wanted else -1.0
+                out.append(Evidence(i, chunk.chunk_id, chunk.lang, quote, score, chunk_cov, typed, sim, hit.dense,
+                                    frozenset(context_tokens)))
         return sorted(out, key=lambda e: -e.score)
 
-    def support(self, best: Evidence, kind: str | None) -> float:
-        """One number for "is this answered?": meaning match, term coverage and the fact type."""
+    def support(self, best: Evidence, kind: str | None, question: str = "") -> float:
+        """One number for "is this answered?": meaning match, term coverage, the fact type, and whether the
+        names in the question are in the passage at all (a passage about Shenzhen doesn't answer for
+        Guangzhou)."""
         type_term = 0.0 if kind is None else (0.1 if best.typed else -0.2)
-        return round(5.0 * (best.sim - 0.8) + best.coverage + type_term, 4)
+        if kind == "number" and counted_thing(question) and not best.typed:
+            type_term = -1.0  # "how many cars" and the passage counts no cars
+        missing = [n for n in proper_names(question) if n not in best.context_tokens]
+        type_term -= 0.5 * len(missing)
+        # A sentence that says "the company" matches less than its passage does: take the better of the two.
+        return round(5.0 * (max(best.sim, best.passage_sim - 0.02) - 0.8) + best.coverage + type_term, 4)
 
 
 def _quotes(sentences: list[str], q_tokens: list[str], kind: str | None = None) -> list[str]:
@@ -185,6 +221,31 @@ def _has_kind(text: str, kind: str | None, counted: list[str] | None = None) -> 
     return False
 
 
+_RESPECTIVELY = re.compile(r"respectively|分别")
+
+
+def _respectively(quote: str, q_tokens: set[str]) -> str | None:
+    """"to Guangzhou and Shenzhen ... 1.3 ms and 1.66 ms respectively": the value paired with the item the
+    question names, by position."""
+    marker = _RESPECTIVELY.search(quote)
+    if not marker:
+        return None
+    spans = [(a, b) for a, b, _ in numbers_in(quote)]
+    after = [(a, b) for a, b in spans if marker.end() <= a <= marker.end() + 30]  # 分别降至1.3ms、1.66ms
+    before = [(a, b) for a, b in spans if marker.start() - 40 <= a < marker.start()]  # to 1.3 and 1.66 ms respectively
+    values = after if len(after) >= 2 else before
+    if len(values) < 2:
+        return None
+    items_text = quote[: min(values[0][0], marker.start())]
+    items = [t for t in re.split(r"、|,|，| and |和|与|及", items_text)[-len(values):]]
+    for index, item in enumerate(items):
+        if q_tokens & set(tokenize(item[-16:])):  # the item's own words, not the clause before it
+            a, b = values[index]
+            unit = _UNIT.match(quote, b)
+            return quote[a : unit.end() if unit and unit.group(1) in ("ms", "毫秒", "%", "yuan", "元") else b].strip()
+    return None
+
+
 def short_span(quote: str, question: str, kind: str | None) -> str | None:
     """The short answer inside `quote`: the number, date or name nearest the question's own words."""
     q_tokens = set(tokenize(question))
@@ -193,6 +254,8 @@ def short_span(quote: str, question: str, kind: str | None) -> str | None:
         window = quote[max(0, start - 40) : end + 40]
         return len(q_tokens & set(tokenize(window))) - 0.001 * start
 
+    if kind == "number" and (pick := _respectively(quote, q_tokens)):
+        return pick
     if kind == "number":
         spans = []
         for start, end, _ in numbers_in(quote):

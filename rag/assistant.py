@@ -134,7 +134,7 @@ class Assistant(Runnable[Any, Answer]):
         if not ranked:
             return self._abstain(question, answer_lang, query, contexts, 0.0)
         best = ranked[0]
-        support = self.answerer.support(best, kind)
+        support = self.answerer.support(best, kind, query)
         if support < self.settings.abstain_threshold:
             return self._abstain(question, answer_lang, query, contexts, support)
         chosen = [best]
