@@ -56,7 +56,8 @@ class SentenceTransformerEmbeddings(Embeddings):
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as e:  # pragma: no cover - a declared dependency
-            raise ConfigError(f"sentence-transformers is not installed ({e}); pip install sentence-transformers")
+            raise ConfigError(f"sentence-transformers is not installed ({e}): pip install sentence-transformers") \
+                from None
         try:
             self._model = SentenceTransformer(name_or_path, device=device)
         except (OSError, ValueError) as e:

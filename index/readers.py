@@ -193,7 +193,9 @@ _CHROME = [
         r"^(分享到|打印|关闭窗口|返回顶部|扫一扫|【?纠错】?)",
     )
 ]
-_CREDIT = re.compile(r"^(文|图|文图|图文|翻译|译|英文审校|审校|编辑|校对|责编|责任编辑|摄影|记者|通讯员|策划|统筹|视频)\s*[|｜]")
+_CREDIT = re.compile(
+    r"^(文|图|文图|图文|翻译|译|英文审校|审校|编辑|校对|责编|责任编辑|摄影|记者|通讯员|策划|统筹|视频)\s*[|｜]"
+)
 _META_ZH = re.compile(r"(来源|作者|发表时间|发布时间|时间)\s*[:：]")
 _META_EN = re.compile(r"^(Source|By|Author|Authors|Published|Date)\s*[:：]", re.IGNORECASE)
 _END_PUNCT = re.compile(r"[.。!?！？:：;；…)”\"'’」』]$")
@@ -206,7 +208,7 @@ def parse_page(text: str, stem: str) -> list[Article]:
     metadata: dict = {}
     title = ""
     body: list[str] = []
-    for i, para in enumerate(paragraphs):
+    for para in paragraphs:
         if _META_ZH.search(para) and len(para) < 200 and detect_lang(_META_ZH.sub("", para)) != "en":
             metadata.update(_parse_zh_meta(para))
             # A title line right above the meta line; anything above the title is site chrome.

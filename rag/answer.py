@@ -15,7 +15,8 @@ from rag.retrieve import Hit
 
 # What kind of fact a question asks for, and the pattern of text that carries it.
 _ASKS = [
-    ("number", re.compile(r"\bhow (many|much|far|long|large|big|low|high)\b|\bwhat (is|was) the (total|number|scale|size|one-way|"
+    ("number", re.compile(r"\bhow (many|much|far|long|large|big|low|high)\b|"
+                          r"\bwhat (is|was) the (total|number|scale|size|one-way|"
                           r"amount|latency|percentage|share)|\bwhat percentage|多少|几[个家只条座]|多大|多远|多久|"
                           r"规模|时延|比例|百分之", re.I)),
     ("date", re.compile(r"\bwhen\b|\bwhat (year|month|date)\b|\bwhich year\b|什么时候|何时|哪一?年|几月|哪个月|"

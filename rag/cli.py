@@ -121,7 +121,8 @@ def cmd_info(args) -> int:
     print(f"index:      {settings.index_dir} ({info['size_bytes'] / 2**20:.2f} MB on disk, FAISS {info['faiss']})")
     print(f"embedder:   {info['embedder']['id']} (dim {info['embedder']['dim']})")
     per = info["chunks_per_language"]
-    print(f"chunks:     {info['chunks']} (en {per['en']}, zh {per['zh']}); aligned en-zh pairs: {info['aligned_pairs']}")
+    print(f"chunks:     {info['chunks']} (en {per['en']}, zh {per['zh']}); "
+          f"aligned en-zh pairs: {info['aligned_pairs']}")
     print(f"documents:  {len(info['documents'])}")
     for doc_id, d in info["documents"].items():
         print(f"  {doc_id:32} {d['lang']}  {d['chunks']:4} chunks  group={d['group']}  {d['title'][:50]}")

@@ -36,7 +36,9 @@ class Settings:
     llm_model: str = _setting("", "Chat model name for the generative mode; empty keeps answers extractive.")
     llm_api_key: str = _setting("", "API key for the generative mode endpoint.")
     llm_timeout: float = _setting(20.0, "Seconds to wait for the chat model before falling back to extractive.")
-    store: str = _setting("faiss", "Vector store: 'faiss' (local files) or a Milvus URI (milvus://host:19530 or a .db).")
+    store: str = _setting(
+        "faiss", "Vector store: 'faiss' (local files) or a Milvus URI (milvus://host:19530 or a .db file)."
+    )
     ui_auth: str = _setting("", "user:password required to open the chat UI; empty means no login.")
 
     @classmethod
