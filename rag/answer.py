@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.store import Store
-from index.text import numbers_in, tokenize
+from index.text import detect_lang, numbers_in, tokenize
 from rag.retrieve import Hit
 
 # What kind of fact a question asks for, and the pattern of text that carries it.
@@ -106,14 +106,14 @@ class Answerer:
         return got / sum(weights)
 
     def candidates(self, question: str, q_lang: str, hits: list[Hit], qvec: np.ndarray, carried: list[str],
-                   n_hits: int = 4) -> list[Evidence]:
+                   n_hits: int = 4, prefer: str | None = None) -> list[Evidence]:
         """Scored sentences from the top hits. A sentence is judged by its meaning (its own e5 vector against
         the question's), the question words it and its passage cover, and whether it holds the kind of fact
         asked for. Foreign-language passages are judged by their translation's words when they have one."""
         q_tokens = tokenize(question)
         kind = question_kind(question)
         counted = counted_thing(question)
-        wanted = asked_language(question, q_lang)
+        wanted = prefer or asked_language(question, q_lang)
         out: list[Evidence] = []
         for i, hit in enumerate(hits[:n_hits]):
             chunk = hit.chunk
@@ -123,6 +123,10 @@ class Answerer:
                 if row is not None:
                     context_tokens |= set(tokenize(self.store.chunk(row).search_text))
             chunk_cov = self.coverage(q_tokens, context_tokens, q_lang)
+            if chunk.lang != q_lang and not chunk.counterparts:
+                # No translation to read the question's words in: word overlap says nothing either way,
+                # so the passage is judged by meaning alone (a neutral coverage).
+                chunk_cov = max(chunk_cov, 0.5)
             sims = self.store.sentence_vecs(hit.row) @ qvec  # (n_sentences,)
             sentences = chunk.sentence_texts()
             for j, quote in enumerate(_quotes(sentences, q_tokens + carried, kind)):
@@ -133,7 +137,7 @@ class Answerer:
                 s_cov = (0.5 * self.coverage(q_tokens, s_tokens, q_lang)
                          + 0.5 * self.coverage(q_tokens, s_tokens | before, q_lang)) if same else 0.0
                 carried_cov = self.coverage(carried, s_tokens, q_lang) if carried and same else 0.0
-                typed = _has_kind(quote, kind, counted)
+                typed = _has_kind(quote, kind, counted if same else None)
                 sim = float(sims[j]) + (0.0 if same else 0.03)  # cross-lingual cosines run lower
                 type_term = 0.0 if kind is None else (0.45 if typed else -0.15)
                 score = (5.0 * (sim - 0.8) + 0.5 * s_cov + 0.3 * chunk_cov + 0.2 * carried_cov
@@ -149,10 +153,12 @@ class Answerer:
         names in the question are in the passage at all (a passage about Shenzhen doesn't answer for
         Guangzhou)."""
         type_term = 0.0 if kind is None else (0.1 if best.typed else -0.2)
-        if kind == "number" and counted_thing(question) and not best.typed:
+        if kind == "number" and counted_thing(question) and not best.typed and best.lang == detect_lang(question):
             type_term = -1.0  # "how many cars" and the passage counts no cars
         missing = [n for n in proper_names(question) if n not in best.context_tokens]
         type_term -= 0.5 * len(missing)
+        if best.coverage == 0:
+            type_term -= 0.5  # not one of the question's words in the passage or its translation
         # A sentence that says "the company" matches less than its passage does: take the better of the two.
         return round(5.0 * (max(best.sim, best.passage_sim - 0.02) - 0.8) + best.coverage + type_term, 4)
 

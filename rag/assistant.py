@@ -130,7 +130,8 @@ class Assistant(Runnable[Any, Answer]):
         if not hits:
             return self._abstain(question, answer_lang, query, contexts, 0.0)
         kind = question_kind(query)
-        ranked = self.answerer.candidates(query if carried else question, detected, hits, qvec, carried)
+        ranked = self.answerer.candidates(query if carried else question, detected, hits, qvec, carried,
+                                          prefer=None if lang == "auto" else lang)
         if not ranked:
             return self._abstain(question, answer_lang, query, contexts, 0.0)
         best = ranked[0]

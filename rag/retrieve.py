@@ -60,7 +60,7 @@ class HybridSearcher:
             return []
         f = filters or Filters()
         mask = store.mask(f.doc_ids, f.lang, f.date_from, f.date_to)
-        dense = store.dense_search(qvec, self.depth, mask)
+        dense = self._sentence_rerank(store.dense_search(qvec, self.depth, mask), qvec)
         tokens = tokenize(query) + list(extra_terms or [])
         sparse = store.bm25_search(tokens, lang, self.depth, mask)
         fused = fuse_rankings([dense, sparse], [1.0 - self.bm25_weight, self.bm25_weight], self.rrf_k)
@@ -74,6 +74,13 @@ class HybridSearcher:
             dense_of.update(zip(missing, (vecs @ qvec).tolist(), strict=True))
         return [Hit(row, store.chunk(row), score, float(dense_of[row]), float(bm25_of.get(row, 0.0)))
                 for row, score in top]
+
+    def _sentence_rerank(self, dense: list[tuple[int, float]], qvec: np.ndarray) -> list[tuple[int, float]]:
+        """Re-rank dense hits by the mean of the passage cosine and its best sentence's cosine: one sentence
+        that says exactly what was asked should not be drowned by the rest of its passage."""
+        rescored = [(row, 0.5 * score + 0.5 * float((self.store.sentence_vecs(row) @ qvec).max(initial=score)))
+                    for row, score in dense]
+        return sorted(rescored, key=lambda rs: -rs[1])
 
     def _propagate(self, fused: dict[int, float], mask: np.ndarray | None) -> dict[int, float]:
         """A chunk scores at least 0.9 of its best-scoring translation counterpart."""
