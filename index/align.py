@@ -16,7 +16,7 @@ import numpy as np
 from index.text import numbers_in
 
 # Moves (English paragraphs consumed, Chinese paragraphs consumed) and a small prior against merges.
-_MOVES = {(1, 1): 0.0, (1, 2): -0.5, (2, 1): -0.5, (1, 0): -1.5, (0, 1): -1.5}
+_MOVES = {(1, 1): 0.0, (1, 2): -0.5, (2, 1): -0.5, (1, 0): -1.0, (0, 1): -1.0}
 
 
 def pair_score(en_texts: list[str], zh_texts: list[str], en_vec: np.ndarray, zh_vec: np.ndarray,

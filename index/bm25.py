@@ -47,7 +47,8 @@ class BM25Index:
         df = np.bincount(counts.indices, minlength=counts.shape[1])
         # Okapi idf, floored at a small epsilon times the mean idf as rank_bm25 does (never negative).
         idf = np.log((n - df + 0.5) / (df + 0.5))
-        idf = np.where(idf < 0, 0.25 * max(float(idf.mean()), 0.0), idf)
+        present = df > 0  # terms of removed chunks stay in the vocabulary with df 0: not part of the mean
+        idf = np.where(idf < 0, 0.25 * max(float(idf[present].mean()) if present.any() else 0.0, 0.0), idf)
         dl = np.asarray(counts.sum(axis=1)).ravel()
         avgdl = dl.mean() or 1.0
         row_of = np.repeat(np.arange(n), np.diff(counts.indptr))

@@ -90,7 +90,7 @@ def index_sources(
         articles: list[Article] = []
         replaced: list[str] = []
         sources: dict[str, dict] = {}
-        files = list(iter_source_files([Path(p) for p in paths])) if paths else [BUNDLED]
+        files = list(iter_source_files([Path(p) for p in paths])) if paths else ([] if remove else [BUNDLED])
         known_hashes = {info["hash"]: doc_id for doc_id, info in store.manifest["documents"].items()}
         for path in files:
             key = str(path.resolve()) if path.exists() else str(path)

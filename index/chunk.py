@@ -98,7 +98,7 @@ def chunk_article(article: Article, max_tokens: int = 300) -> list[Chunk]:
         for part, (a, b) in enumerate(parts):
             text = para.text[a:b]
             chunk_id = f"{article.doc_id}:p{number}" + (f".{part}" if len(parts) > 1 else "")
-            sentences = tuple((s - a, e - a) for s, e in spans if s >= a and e <= b)
+            sentences = tuple((s - a, e - a) for s, e in spans if s >= a and e <= b) or ((0, b - a),)
             chunks.append(Chunk(chunk_id, article.doc_id, article.group, article.lang, article.title, para.section,
                                 number, offset + a, offset + b, text, sentences, metadata))
         offset += len(para.text) + 2
@@ -114,8 +114,7 @@ def _pack(text: str, spans: list[tuple[int, int]], max_tokens: int) -> list[tupl
             if start is not None:
                 parts.append((start, end))
                 start = None
-            step = max(1, int(len(text[s:e]) * max_tokens / estimate_tokens(text[s:e])))
-            parts.extend((i, min(i + step, e)) for i in range(s, e, step))
+            parts.extend(_cut(text, s, e, max_tokens))
             continue
         if start is None:
             start, end = s, e
@@ -127,3 +126,20 @@ def _pack(text: str, spans: list[tuple[int, int]], max_tokens: int) -> list[tupl
     if start is not None:
         parts.append((start, end))
     return parts
+
+
+def _cut(text: str, s: int, e: int, max_tokens: int) -> list[tuple[int, int]]:
+    """An over-long sentence text[s:e] in pieces under the budget, cut after a space or a comma when possible."""
+    step = max(1, int((e - s) * max_tokens / estimate_tokens(text[s:e])))
+    pieces = []
+    while s < e:
+        end = min(s + step, e)
+        if end < e:
+            soft = max(text.rfind(ch, s + 1, end + 1) for ch in " ,，、;；")
+            if soft > s + step // 2:
+                end = soft + (0 if text[soft] == " " else 1)
+        pieces.append((s, end))
+        s = end
+        while s < e and text[s].isspace():
+            s += 1
+    return pieces

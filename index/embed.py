@@ -62,7 +62,8 @@ class SentenceTransformerEmbeddings(Embeddings):
             self._model = SentenceTransformer(name_or_path, device=device)
         except (OSError, ValueError) as e:
             raise ConfigError(
-                f"cannot load sentence-transformers model '{name_or_path}': {e}. Give a local path, or a hub "
+                f"cannot load sentence-transformers model '{name_or_path}': {str(e).splitlines()[0].rstrip('.')}. "
+                "Give a local path, or a hub "
                 "name that is already in the local cache (this machine cannot download models)."
             ) from None
         self.model_id = f"st:{name_or_path}"

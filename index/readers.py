@@ -35,7 +35,7 @@ class Article:
 
     @property
     def content_hash(self) -> str:
-        body = "\n\n".join([self.title, *(p.text for p in self.paragraphs)])
+        body = "\n\n".join(p.text for p in self.paragraphs)
         return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
@@ -313,7 +313,7 @@ def _is_soft_wrap(line: str, following: str, widest: int) -> bool:
         return False
     if detect_lang(line) == "zh":
         return len(line) >= 0.9 * widest  # Chinese wraps at a fixed width
-    return following[:1].islower()
+    return following[:1].islower() or len(line) >= 0.85 * widest  # a full-width line wraps
 
 
 def _split_languages(paras: list[str]) -> list[tuple[Lang, list[str]]]:

@@ -39,7 +39,7 @@ from index.text import tokenize
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 LANGS = ("en", "zh")
 
 

@@ -59,8 +59,10 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         for m in _ZH_END.finditer(line.group()):
             cuts.append(m.end())
         for m in _EN_END.finditer(line.group()):
-            word = re.search(r"([A-Za-z.]+)\.$", line.group()[: m.start() + 1])
-            if word and word.group(1).lower().rstrip(".") in _ABBREVIATIONS:
+            before = line.group()[: m.start() + 1]
+            word = re.search(r"([A-Za-z.]+)\.$", before)
+            if word and word.group(1).lower().rstrip(".") in _ABBREVIATIONS \
+                    and not re.search(r"\d\s*[a-z]+\.$", before):  # "1.3 ms." is a unit, not "Ms."
                 continue
             if word and len(word.group(1)) == 1 and word.group(1).isupper():  # initials: "J. Smith"
                 continue
@@ -87,7 +89,7 @@ def _append_trimmed(spans: list[tuple[int, int]], text: str, a: int, b: int) -> 
 _SCALE = {"万": 1e4, "亿": 1e8, "千": 1e3, "百": 1e2, "万亿": 1e12,
           "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "k": 1e3}
 _NUMBER = re.compile(
-    r"(?<![A-Za-z0-9.,])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*(万亿|万|亿|千|百|thousand|million|billion|trillion)?(?![0-9])",
+    r"(?<![A-Za-z0-9.,])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:\s*(万亿|万|亿|千|百|thousand|million|billion|trillion))?(?![0-9])",
     re.IGNORECASE,
 )
 
