@@ -166,7 +166,8 @@ class Answerer:
 def _quotes(sentences: list[str], q_tokens: list[str], kind: str | None = None) -> list[str]:
     """Each sentence, or for a very long one its best part (verbatim, contiguous): first the semicolon
     part, then, if still long, the run of comma clauses around the best-matching clause."""
-    return [s if len(s) <= 300 else _best_part(s, set(q_tokens), kind) for s in sentences]
+    parts = [s if len(s) <= 300 else _best_part(s, set(q_tokens), kind) for s in sentences]
+    return [p.rstrip(",;:，；：、— ") for p in parts]  # a clause ends without its trailing comma
 
 
 def _best_part(sentence: str, q: set[str], kind: str | None) -> str:
@@ -207,14 +208,14 @@ def counted_thing(question: str) -> list[str]:
 
 def _counts_thing(text: str, counted: list[str]) -> bool:
     """A number in `text` followed closely by what the question counts."""
-    for _, end, _ in numbers_in(text):
-        after = text[end : end + 40]
-        words = set(tokenize(after[:40])) if counted and counted[0].isascii() else set()
-        if counted[0].isascii() and all(t in words for t in counted):
-            return True
-        if not counted[0].isascii() and any(t in after[:12] for t in counted):
-            return True
-    return False
+    return any(_counted_after(text, end, counted) for _, end, _ in numbers_in(text))
+
+
+def _counted_after(text: str, end: int, counted: list[str]) -> bool:
+    """Whether the number ending at `end` counts the thing: "546,000 standard racks", "54.6万标准机架"."""
+    if counted[0].isascii():
+        return all(t in set(tokenize(text[end : end + 40])) for t in counted)
+    return any(t in text[end : end + 12] for t in counted)
 
 
 def _has_kind(text: str, kind: str | None, counted: list[str] | None = None) -> bool:
@@ -263,9 +264,12 @@ def short_span(quote: str, question: str, kind: str | None) -> str | None:
 
     if kind == "number" and (pick := _respectively(quote, q_tokens)):
         return pick
+    counted = counted_thing(question)
     if kind == "number":
         spans = []
         for start, end, _ in numbers_in(quote):
+            if counted and detect_lang(question) == detect_lang(quote) and not _counted_after(quote, end, counted):
+                continue  # "多少标准机架": not the 22 projects before it
             if re.fullmatch(r"(19|20)\d{2}", quote[start:end]) and "年" not in question:
                 continue  # a year is rarely the answer to "how many"
             unit = _UNIT.match(quote, end)

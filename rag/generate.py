@@ -89,7 +89,7 @@ def check_citations(answer: str, passages: list[Passage]) -> list[CheckedSentenc
     for a, b in split_sentences(answer):
         sentence = answer[a:b]
         markers = [int(m) for m in _MARKER.findall(sentence)]
-        bare = _MARKER.sub("", sentence).strip()
+        bare = re.sub(r"\s+([.,;:!?。！？，；：])", r"\1", _MARKER.sub("", sentence)).strip()
         kept, dropped = [], []
         for n in dict.fromkeys(markers):
             passage = by_n.get(n)
