@@ -213,8 +213,8 @@ def _counts_thing(text: str, counted: list[str]) -> bool:
 
 def _counted_after(text: str, end: int, counted: list[str]) -> bool:
     """Whether the number ending at `end` counts the thing: "546,000 standard racks", "54.6万标准机架"."""
-    if counted[0].isascii():
-        return all(t in set(tokenize(text[end : end + 40])) for t in counted)
+    if counted[0].isascii():  # by substring, so web-dump glued words ("enterprisesforming") still count
+        return all(t in text[end : end + 40].lower() for t in counted)
     return any(t in text[end : end + 12] for t in counted)
 
 
