@@ -1,7 +1,7 @@
 """UI benchmark: the chat page in a real browser, then 20 concurrent API sessions, all on loopback.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python -m eval.ui_bench                  # bundled article, fresh temp index
-    HF_HUB_OFFLINE=1 .venv/bin/python -m eval.ui_bench --index kb --sessions 20 --seconds 60 --rounds 2
+    HF_HUB_OFFLINE=1 .venv/bin/python -m ui.bench                  # bundled article, fresh temp index
+    HF_HUB_OFFLINE=1 .venv/bin/python -m ui.bench --index kb --sessions 20 --seconds 60 --rounds 2
 
 1. Browser (Debian's Chromium through Playwright): for each question, the time from clicking "Ask" to the
    first rendered answer text, and to the last change of the answer (the complete answer), both measured
