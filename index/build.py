@@ -20,7 +20,7 @@ from index.align import align_paragraphs
 from index.chunk import Chunk, chunk_article
 from index.embed import EmbeddingCache, embed_passages, get_embeddings
 from index.errors import IndexNotFoundError, RagError, SourceError
-from index.readers import BUNDLED, Article, iter_source_files, read_source
+from index.readers import BUNDLED, Article, is_credit_block, iter_source_files, read_source
 from index.store import Store, write_lock
 
 log = logging.getLogger(__name__)
@@ -214,7 +214,9 @@ def _paragraphs(store: Store, rows: list[int]) -> tuple[list[str], np.ndarray, l
     texts, vecs, members, sections = [], [], [], []
     for _, prow in sorted(order.items()):
         texts.append(" ".join(store.chunk(r).text for r in prow))
-        sections.append(store.chunk(prow[0]).section)
+        first = store.chunk(prow[0])
+        # A credit block (翻译|…) is no translation of any prose paragraph: it must not be merged into one.
+        sections.append(f"credits-{first.paragraph}" if is_credit_block(first.text) else first.section)
         vecs.append(np.asarray(store.vectors[prow]).mean(0))
         members.append([store.chunk(r).chunk_id for r in prow])
     return texts, np.array(vecs, dtype="float32").reshape(len(texts), -1), members, sections

@@ -106,7 +106,7 @@ def chunk_article(article: Article, max_tokens: int = 300) -> list[Chunk]:
 
 
 _STRONG_END = re.compile(r"[;；:：—]+\s*")
-_COMMA_END = re.compile(r"[,，]\s*")
+_COMMA_END = re.compile(r"，\s*|,\s+")  # never inside "546,000"
 
 
 def clauses(text: str, span: tuple[int, int], longest: int = 70, shortest: int = 18) -> list[tuple[int, int]]:

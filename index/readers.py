@@ -271,6 +271,12 @@ def _sectioned(paras: list[Paragraph]) -> list[Paragraph]:
     return out
 
 
+def is_credit_block(para: str) -> bool:
+    """Every line is a credit line: 文|…, 翻译|…, 英文审校|…"""
+    lines = [ln for ln in para.split("\n") if ln.strip()]
+    return bool(lines) and all(_CREDIT.match(ln.strip()) for ln in lines)
+
+
 def _is_heading(para: str) -> bool:
     if "\n" in para or _CREDIT.match(para) or _END_PUNCT.search(para):
         return False
