@@ -106,7 +106,9 @@ def chunk_article(article: Article, max_tokens: int = 300) -> list[Chunk]:
 
 
 _STRONG_END = re.compile(r"[;；:：—]+\s*")
-_COMMA_END = re.compile(r"，\s*|,\s+")  # never inside "546,000"
+# A comma ends a clause unless it is a thousands separator ("546,000"); web dumps of Chinese text often use
+# ASCII commas with no space after them.
+_COMMA_END = re.compile(r"，\s*|(?<!\d),\s*|,(?!\d{3}(?!\d))\s*")
 
 
 def clauses(text: str, span: tuple[int, int], longest: int = 70, shortest: int = 18) -> list[tuple[int, int]]:

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableConfig
 
@@ -16,7 +17,7 @@ from index.build import IndexReport, index_sources
 from index.embed import get_embeddings
 from index.milvus import attach_milvus
 from index.store import Store
-from index.text import detect_lang, tokenize
+from index.text import detect_lang, numbers_in, tokenize
 from rag.answer import Answerer, Evidence, question_kind, short_span
 from rag.errors import QuestionError
 from rag.followup import check_history, resolve
@@ -138,21 +139,36 @@ class Assistant(Runnable[Any, Answer]):
         if not hits:
             return self._abstain(question, answer_lang, query, contexts, 0.0)
         kind = question_kind(query)
-        ranked = self.answerer.candidates(query if carried else question, detected, hits, qvec, carried,
-                                          prefer=None if lang == "auto" else lang)
+        pool = self._with_counterparts(hits[:4], qvec)
+        ranked = self.answerer.candidates(query if carried else question, detected, pool, qvec, carried,
+                                          n_hits=len(pool), prefer=None if lang == "auto" else lang)
         if not ranked:
             return self._abstain(question, answer_lang, query, contexts, 0.0)
         best = ranked[0]
         support = self.answerer.support(best, kind, query)
+        if best.lang != answer_lang:
+            best = _same_fact_in(ranked, best, answer_lang) or best
         if support < self.settings.abstain_threshold:
             return self._abstain(question, answer_lang, query, contexts, support)
         chosen = [best]
         if kind is None:  # descriptive questions get a second sentence when it is nearly as good
             chosen += [e for e in ranked[1:3] if e.score >= best.score - 0.15 and e.quote != best.quote][:1]
-        answer = self._compose(question, answer_lang, query, hits, contexts, chosen, kind, support)
+        answer = self._compose(question, answer_lang, query, pool, contexts, chosen, kind, support)
         if self.llm is not None and generative is not False:
             return self._generative(answer, query, hits[:k]) or answer
         return answer
+
+    def _with_counterparts(self, hits: list[Hit], qvec) -> list[Hit]:
+        """The hits, then the translations of the top two: the fact may be only in the other version."""
+        pool, seen = list(hits), {h.row for h in hits}
+        for hit in hits[:2]:
+            for cid in hit.chunk.counterparts:
+                row = self.store.row_of(cid)
+                if row is not None and row not in seen:
+                    seen.add(row)
+                    dense = float(np.asarray(self.store.vectors[row]) @ qvec)
+                    pool.append(Hit(row, self.store.chunk(row), 0.9 * hit.score, dense, 0.0))
+        return pool
 
     def _generative(self, extractive: Answer, query: str, hits: list[Hit]) -> Answer | None:
         """The chat model's answer with checked citations; None (keep the extractive one) when the model fails,
@@ -232,6 +248,15 @@ class Assistant(Runnable[Any, Answer]):
 
     def stream(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[Answer]:
         yield self.invoke(input, config, **kwargs)
+
+
+def _same_fact_in(ranked: list[Evidence], foreign: Evidence, lang: str) -> Evidence | None:
+    """The best sentence in `lang` that states the same figures as the foreign one, if any: the answer
+    should be in the reader's language whenever their version says it too."""
+    figures = {v for _, _, v in numbers_in(foreign.quote)}
+    if not figures:
+        return None
+    return next((e for e in ranked if e.lang == lang and figures <= {v for _, _, v in numbers_in(e.quote)}), None)
 
 
 def _context(hit: Hit) -> Context:
