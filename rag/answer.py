@@ -49,6 +49,7 @@ class Evidence:
     sim: float  # e5 cosine of the sentence with the question
     passage_sim: float  # e5 cosine of its whole passage with the question
     context_tokens: frozenset[str] = frozenset()  # tokens of the passage, its heading, title and translation
+    translated: bool = False  # the passage has a translation whose words are in context_tokens
 
 
 _NOT_NAMES = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were", "do",
@@ -145,7 +146,7 @@ class Answerer:
                 if wanted != q_lang:  # "what is it called in the English version?"
                     score += 1.0 if chunk.lang == wanted else -1.0
                 out.append(Evidence(i, chunk.chunk_id, chunk.lang, quote, score, chunk_cov, typed, sim, hit.dense,
-                                    frozenset(context_tokens)))
+                                    frozenset(context_tokens), bool(chunk.counterparts)))
         return sorted(out, key=lambda e: -e.score)
 
     def support(self, best: Evidence, kind: str | None, question: str = "") -> float:
@@ -155,7 +156,8 @@ class Answerer:
         type_term = 0.0 if kind is None else (0.1 if best.typed else -0.2)
         if kind == "number" and counted_thing(question) and not best.typed and best.lang == detect_lang(question):
             type_term = -1.0  # "how many cars" and the passage counts no cars
-        missing = [n for n in proper_names(question) if n not in best.context_tokens]
+        names = proper_names(question) if best.lang == detect_lang(question) or best.translated else []
+        missing = [n for n in names if n not in best.context_tokens]
         type_term -= 0.5 * len(missing)
         if best.coverage == 0:
             type_term -= 0.5  # not one of the question's words in the passage or its translation
