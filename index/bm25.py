@@ -18,6 +18,7 @@ class BM25Index:
     def __init__(self, vocab: dict[str, int], counts: sparse.csr_matrix, rows: np.ndarray,
                  k1: float = 1.5, b: float = 0.75) -> None:
         self.vocab, self.counts, self.rows, self.k1, self.b = vocab, counts, rows, k1, b
+        self.df = np.bincount(counts.indices, minlength=counts.shape[1])  # (vocab,) chunks holding each term
         self.weights = self._weights()
 
     @classmethod
@@ -44,7 +45,7 @@ class BM25Index:
         n = counts.shape[0]
         if n == 0:
             return sparse.csc_matrix(counts.shape, dtype="float32")
-        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        df = self.df
         # Okapi idf, floored at a small epsilon times the mean idf as rank_bm25 does (never negative).
         idf = np.log((n - df + 0.5) / (df + 0.5))
         present = df > 0  # terms of removed chunks stay in the vocabulary with df 0: not part of the mean

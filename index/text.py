@@ -151,6 +151,11 @@ def _stem(word: str) -> str:
 def tokenize(text: str) -> list[str]:
     """Search tokens for BM25: jieba words for Chinese, lower-cased stemmed words for English, and every
     number in canonical form prefixed '#' so `546,000` and `54.6万` match across languages."""
+    return list(_tokenize(text))
+
+
+@lru_cache(maxsize=65_536)  # answering re-reads the same few passages for every question
+def _tokenize(text: str) -> tuple[str, ...]:
     text = normalize_width(text).lower()
     tokens = ["#" + value for _, _, value in numbers_in(text)]
     text = _NUMBER.sub(" ", text)
@@ -162,4 +167,4 @@ def tokenize(text: str) -> list[str]:
                     tokens.append(w)
         elif word not in _STOP_EN:
             tokens.append(_stem(word))
-    return tokens
+    return tuple(tokens)

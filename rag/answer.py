@@ -49,7 +49,7 @@ class Evidence:
     sim: float  # e5 cosine of the sentence with the question
     passage_sim: float  # e5 cosine of its whole passage with the question
     context_tokens: frozenset[str] = frozenset()  # tokens of the passage, its heading, title and translation
-    translated: bool = False  # the passage has a translation whose words are in context_tokens
+    readable: bool = True  # the question's words can be looked for (same language, or a translated article)
 
 
 _NOT_NAMES = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were", "do",
@@ -87,6 +87,14 @@ class Answerer:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.group_langs: dict[str, set[str]] = {}  # translation group -> languages it has documents in
+        for info in store.manifest["documents"].values():
+            self.group_langs.setdefault(info["group"], set()).add(info["lang"])
+
+    def unreadable(self, chunk, q_lang: str) -> bool:
+        """A passage in the other language whose article has no version in the question's language at all:
+        its words cannot be compared with the question's, only its meaning can."""
+        return chunk.lang != q_lang and q_lang not in self.group_langs.get(chunk.group, {chunk.lang})
 
     def idf(self, token: str, lang: str) -> float:
         index = self.store.bm25.get(lang)
@@ -94,7 +102,7 @@ class Answerer:
             return 1.0
         col = index.vocab.get(token)
         n = len(index)
-        df = 0 if col is None else int(index.counts[:, col].nnz)
+        df = 0 if col is None else int(index.df[col])
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def coverage(self, q_tokens: list[str], text_tokens: set[str], lang: str) -> float:
@@ -124,9 +132,9 @@ class Answerer:
                 if row is not None:
                     context_tokens |= set(tokenize(self.store.chunk(row).search_text))
             chunk_cov = self.coverage(q_tokens, context_tokens, q_lang)
-            if chunk.lang != q_lang and not chunk.counterparts:
-                # No translation to read the question's words in: word overlap says nothing either way,
-                # so the passage is judged by meaning alone (a neutral coverage).
+            if self.unreadable(chunk, q_lang):
+                # No version to read the question's words in: word overlap says nothing either way, so the
+                # passage is judged by meaning alone (a neutral coverage).
                 chunk_cov = max(chunk_cov, 0.5)
             sims = self.store.sentence_vecs(hit.row) @ qvec  # (n_sentences,)
             sentences = chunk.sentence_texts()
@@ -146,7 +154,7 @@ class Answerer:
                 if wanted != q_lang:  # "what is it called in the English version?"
                     score += 1.0 if chunk.lang == wanted else -1.0
                 out.append(Evidence(i, chunk.chunk_id, chunk.lang, quote, score, chunk_cov, typed, sim, hit.dense,
-                                    frozenset(context_tokens), bool(chunk.counterparts)))
+                                    frozenset(context_tokens), not self.unreadable(chunk, q_lang)))
         return sorted(out, key=lambda e: -e.score)
 
     def support(self, best: Evidence, kind: str | None, question: str = "") -> float:
@@ -156,7 +164,7 @@ class Answerer:
         type_term = 0.0 if kind is None else (0.1 if best.typed else -0.2)
         if kind == "number" and counted_thing(question) and not best.typed and best.lang == detect_lang(question):
             type_term = -1.0  # "how many cars" and the passage counts no cars
-        names = proper_names(question) if best.lang == detect_lang(question) or best.translated else []
+        names = proper_names(question) if best.readable else []
         missing = [n for n in names if n not in best.context_tokens]
         type_term -= 0.5 * len(missing)
         if best.coverage == 0:
