@@ -1,0 +1,177 @@
+"""`rag eval` end to end: the shipped set with CI thresholds, SQuAD files, the baseline, the report files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eval.baseline import best_sentence, holds_key, key_clause
+from eval.runner import SHIPPED_SET, load_set, take_spread
+from eval.squad import load_squad
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+CMRC_TRIAL = SHARED / "datasets" / "cmrc2018_trial.json"
+
+# CI floors, a little under what the assistant measured on the shipped set (raise them as it improves).
+CI_THRESHOLDS = {"--min-accuracy": 0.70, "--min-hit5": 0.90, "--min-citation-recall": 0.95,
+                 "--min-abstain-recall": 0.10, "--min-language-match": 0.95}
+
+
+@pytest.fixture(scope="module")
+def shipped_run(bundled_index, tmp_path_factory):
+    """One run of the whole shipped set over the session's bundled index, with the CI thresholds."""
+    import contextlib
+    import io
+
+    from rag.cli import main
+
+    out_dir = tmp_path_factory.mktemp("eval-out")
+    argv = ["eval", "--index", str(bundled_index), "--out", str(out_dir), "--no-progress"]
+    for flag, value in CI_THRESHOLDS.items():
+        argv += [flag, str(value)]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(argv)
+    return code, stdout.getvalue(), stderr.getvalue(), out_dir
+
+
+def test_shipped_set_meets_the_ci_thresholds(shipped_run):
+    code, out, err, _ = shipped_run
+    assert code == 0, err
+    assert "below" not in err
+
+
+def test_table_has_every_category_and_overall(shipped_run):
+    _, out, _, _ = shipped_run
+    assert "Answers (%)" in out and "Retrieval (%)" in out
+    for category in ("en", "zh", "cross", "followup", "unanswerable", "overall"):
+        assert f"\n{category} " in out
+    for column in ("acc", "EM", "F1", "cite-R", "cite-P", "abst-P", "abst-R", "lang", "p50ms", "p95ms",
+                   "hit@1 same", "hit@5 any", "MRR any", "nDCG@10 same"):
+        assert column in out
+
+
+def test_out_dir_holds_parseable_reports(shipped_run):
+    _, _, _, out_dir = shipped_run
+    report = json.loads((out_dir / "report.json").read_text())
+    overall = report["summary"]["assistant"]["overall"]
+    assert overall["n"] == len(load_set(SHIPPED_SET))
+    assert 0 <= overall["accuracy"] <= 1 and overall["latency_p95_ms"] >= overall["latency_p50_ms"]
+    assert set(report["summary"]["assistant"]) == {"en", "zh", "cross", "followup", "unanswerable", "overall"}
+    assert "| category | system |" in (out_dir / "report.md").read_text()
+    assert (out_dir / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    results = [json.loads(line) for line in (out_dir / "results.jsonl").read_text().splitlines()]
+    assert len(results) == overall["n"]
+    correct = [r["correct"] for r in results]
+    assert correct == sorted(correct)  # failures first
+    answered = next(r for r in results if r["category"] == "en" and not r["abstained"])
+    assert answered["retrieved"] and answered["cited"] and answered["answer"]
+
+
+def _tiny_set(tmp_path: Path) -> Path:
+    rows = [
+        {"id": "t1", "category": "en", "lang": "en", "question": "How many standard racks will Shaoguan build?",
+         "answers": ["no-such-answer-xyz"], "gold": ["decoding-guangdong-en:p5"]},
+        {"id": "t2", "category": "zh", "lang": "zh", "question": "韶关规划建设多少标准机架？",
+         "answers": ["54.6万", "546,000"], "gold": ["decoding-guangdong-zh:p5", "decoding-guangdong-en:p5"]},
+    ]
+    path = tmp_path / "tiny.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
+    return path
+
+
+def test_exit_code_is_1_below_a_threshold(rag, bundled_index, tmp_path):
+    code, out, err = rag("eval", "--index", bundled_index, "--set", _tiny_set(tmp_path), "--min-accuracy", "0.9")
+    assert code == 1
+    assert "overall answer accuracy" in err and "is below --min-accuracy 0.9" in err
+    assert "overall " in out
+
+
+def test_baseline_prints_both_rows_and_the_ratio(rag, bundled_index, tmp_path):
+    code, out, err = rag("eval", "--index", bundled_index, "--set", _tiny_set(tmp_path), "--baseline", "langchain",
+                         "--no-progress")
+    assert code == 0, err
+    rows = [line.split() for line in out.splitlines()]
+    assert ["zh", "assistant"] in [r[:2] for r in rows] and ["zh", "langchain"] in [r[:2] for r in rows]
+    assert "assistant vs langchain, overall: accuracy" in out
+
+
+def test_bad_inputs_are_one_line_errors(rag, bundled_index, tmp_path):
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"id": "a", "category": "en", "lang": "en", "question": "q", "answers": [], "gold": []}\n'
+                      "{not json\n")
+    code, _, err = rag("eval", "--index", bundled_index, "--set", broken)
+    assert code == 1 and "line 2: not valid JSON" in err
+    code, _, err = rag("eval", "--squad", tmp_path / "none.json", "--index", bundled_index)
+    assert code == 1 and "--squad indexes its files into a temporary index" in err
+    code, _, err = rag("eval", "--squad", tmp_path / "none.json")
+    assert code == 1 and "none.json: no such file" in err
+    with pytest.raises(SystemExit):
+        rag("eval", "--min-accuracy", "80")
+
+
+def test_baseline_without_langchain_splitters_is_a_clear_error(rag, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "langchain_text_splitters", None)  # as if the dev extra were absent
+    monkeypatch.delitem(sys.modules, "eval.baseline")
+    code, _, err = rag("eval", "--baseline", "langchain")
+    assert code == 1 and "--baseline langchain needs langchain-text-splitters" in err
+
+
+@pytest.mark.slow
+def test_squad_file_end_to_end(rag, tmp_path):
+    if not CMRC_TRIAL.exists():
+        pytest.skip(f"CMRC 2018 trial set not found at {CMRC_TRIAL} (the shared datasets sit beside the repo)")
+    code, out, err = rag("eval", "--squad", CMRC_TRIAL, "--limit", "8", "--out", tmp_path, "--no-progress",
+                         "--min-hit5", "0.5")
+    assert code == 0, err
+    assert "\nzh " in out and "\noverall " in out
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["config"]["questions"] == 8 and report["config"]["paragraphs_indexed"] == 8
+    results = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    assert all(r["retrieved"][0].startswith("trial_") for r in results)
+    assert all(r["em"] is not None and r["f1"] is not None for r in results)
+
+
+def test_parallel_squad_files_share_translation_groups(tmp_path):
+    def squad(name, lang_text, questions):
+        data = {"data": [{"title": name, "paragraphs": [
+            {"id": f"{name}-p{i}", "context": text, "qas": [
+                {"id": qid, "question": q, "answers": [{"text": a, "answer_start": text.find(a)}]}]}
+            for i, (text, (qid, q, a)) in enumerate(zip(lang_text, questions, strict=True))]}]}
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(data, ensure_ascii=False))
+        return path
+
+    en = squad("en", ["Shaoguan plans 546,000 racks.", "Shenzhen has over 3,000 AI firms."],
+               [("q1", "How many racks?", "546,000"), ("q2", "How many AI firms?", "3,000")])
+    zh = squad("zh", ["韶关规划54.6万标准机架。", "深圳有超过3000家人工智能企业。"],
+               [("q1", "多少机架？", "54.6万"), ("q2", "多少企业？", "3000")])
+    data = load_squad([en, zh])
+    assert [f["lang"] for f in data.files] == ["en", "zh"] and data.files[1]["parallel_questions"] == 2
+    groups = {row["id"]: row["group"] for row in data.documents}
+    assert groups["zh-zh-p0"] == groups["en-en-p0"] != groups["en-en-p1"]
+    zh_q1 = next(item for item in data.items if item["id"] == "zh/q1")
+    assert zh_q1["lang"] == "zh" and zh_q1["gold"] == ["zh-zh-p0", "en-en-p0"]
+
+
+def test_limit_spreads_over_categories():
+    items = [{"id": i, "category": c} for i, c in enumerate("aaabbc")]
+    assert [it["id"] for it in take_spread(items, 4, lambda it: it["category"])] == [0, 1, 3, 5]
+
+
+def test_baseline_answers_with_the_best_matching_sentence():
+    text = "Guangdong grows. Shaoguan plans 546,000 standard racks. Shenzhen has 3,000 AI firms."
+    assert best_sentence("How many standard racks does Shaoguan plan?", text) == (
+        "Shaoguan plans 546,000 standard racks.")
+
+
+def test_baseline_gold_match_needs_the_clause_that_carries_the_answer():
+    passage = "韶关规划了6277亩起步区,目前已入驻22个项目,总投资621亿元,规划建设54.6万标准机架。"
+    key = key_clause(passage, ["546,000"])
+    assert key == "规划建设54.6万标准机架。"
+    assert holds_key("…总投资621亿元,规划建设54.6万 标准机架。韶关已建成", key)
+    assert not holds_key("韶关规划了6277亩起步区,目前已入驻22个项目", key)
