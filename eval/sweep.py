@@ -1,0 +1,43 @@
+"""The abstention trade-off: sweep RAG_ABSTAIN_THRESHOLD over the shipped set and print, per threshold, the share
+of answerable questions answered correctly, the false abstentions, and the unanswerable questions refused.
+This is how the default threshold was chosen: the highest one with at most 5% false abstentions.
+
+    .venv/bin/python -m eval.sweep
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from eval.metrics import contains_answer
+from rag import Assistant, Settings
+
+QA_SET = Path(__file__).parent / "qa.jsonl"
+
+
+def main() -> int:
+    items = [json.loads(line) for line in QA_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    with tempfile.TemporaryDirectory() as tmp:
+        # Ask once with abstention off; each answer's support score says where it would have abstained.
+        kb = Assistant.build(None, index_dir=Path(tmp) / "kb", settings=Settings.from_env(abstain_threshold=-99.0))
+        rows = []
+        for it in items:
+            answer = kb.ask(it["question"], it.get("history"))
+            correct = bool(it["answers"]) and contains_answer(answer.text, it["answers"])
+            rows.append((bool(it["answers"]), correct, answer.support))
+    answerable = [r for r in rows if r[0]]
+    unanswerable = [r for r in rows if not r[0]]
+    print("threshold  answerable-correct  false-abstentions  unanswerable-refused")
+    for step in range(0, 13):
+        t = step * 0.05
+        correct = sum(1 for _, ok, s in answerable if ok and s >= t) / len(answerable)
+        false_abstain = sum(1 for _, _, s in answerable if s < t) / len(answerable)
+        refused = sum(1 for _, _, s in unanswerable if s < t) / len(unanswerable)
+        print(f"{t:9.2f}  {correct:18.3f}  {false_abstain:17.3f}  {refused:20.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
