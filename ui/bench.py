@@ -21,17 +21,11 @@ import threading
 import time
 from pathlib import Path
 
+from ui.page import EXAMPLES
+
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-QUESTIONS = [
-    "How many standard racks does Shaoguan plan to build?",
-    "韶关到深圳的单向时延是多少？",
-    "How many AI enterprises does Shenzhen have?",
-    "韶关计划建设多少标准机架？",
-    "Tell me about Intellifusion.",
-    "云天励飞是什么时候上市的？",
-    "Who won the 2022 FIFA World Cup?",
-]
+QUESTIONS = [*EXAMPLES, "Who won the 2022 FIFA World Cup?"]  # the page's examples, and one it must refuse
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
