@@ -21,9 +21,9 @@ import threading
 import time
 from pathlib import Path
 
-from ui.page import EXAMPLES
-
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from ui.page import EXAMPLES  # noqa: E402  (imports gradio, which reads the variable above)
 
 QUESTIONS = [*EXAMPLES, "Who won the 2022 FIFA World Cup?"]  # the page's examples, and one it must refuse
 CHROMIUM = "/usr/bin/chromium"
