@@ -19,7 +19,7 @@ import numpy as np
 from index.align import align_paragraphs
 from index.chunk import Chunk, chunk_article
 from index.embed import EmbeddingCache, embed_passages, get_embeddings
-from index.errors import IndexNotFoundError, RagError, SourceError
+from index.errors import IndexMismatchError, IndexNotFoundError, SourceError
 from index.readers import BUNDLED, Article, is_credit_block, iter_source_files, read_source
 from index.store import Store, write_lock
 
@@ -72,8 +72,6 @@ def index_sources(
             embedder = get_embeddings(embeddings, threads)
             store = Store.empty(embedder.model_id, embedder.dim, {"max_tokens": chunk_tokens}, hnsw_threshold)
         if embedder is None and store.embedder_id != _model_id(embeddings):
-            from index.errors import IndexMismatchError
-
             raise IndexMismatchError(
                 f"{index_dir} was built with embedder '{store.embedder_id}' but '{_model_id(embeddings)}' is "
                 f"configured; set RAG_EMBEDDINGS to match, or index into a new directory")
@@ -221,5 +219,3 @@ def _paragraphs(store: Store, rows: list[int]) -> tuple[list[str], np.ndarray, l
         members.append([store.chunk(r).chunk_id for r in prow])
     return texts, np.array(vecs, dtype="float32").reshape(len(texts), -1), members, sections
 
-
-__all__ = ["IndexReport", "RagError", "index_sources", "align_groups"]
