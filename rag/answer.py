@@ -31,7 +31,7 @@ _DATE = re.compile(
 _NAME = re.compile(r"([A-Z][\w&'.-]*(?:\s+(?:of|and|&)?\s*[A-Z][\w&'.-]*)*)")
 _UNIT = re.compile(r"\s?(ms|毫秒|yuan|元|亿元|万元|acres?|亩|%|percent|racks?|标准机架|个|家|只|条|座|sub-funds?|"
                    r"projects?|enterprises?|cities|networks?)", re.I)
-_CLAUSE = re.compile(r"(?<=[,;:，；：、—])\s*")
+_CLAUSE = re.compile(r"(?<=[;:，；：、—])\s*|(?<=,)(?!\d{3}(?!\d))\s*")  # never inside "546,000"
 _META_WORDS = {"articl", "report", "stori", "news", "text", "author", "文章", "报道", "本文", "文中", "原文"}
 
 
