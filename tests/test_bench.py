@@ -21,8 +21,9 @@ needs_cmrc = pytest.mark.skipif(not all((DATASETS / f).exists() for f in CMRC_FI
 @pytest.mark.slow
 def test_bench_writes_every_measure_for_both_sides(tmp_path, capsys):
     out = tmp_path / "bench.json"
-    code = main(["bench", "--sizes", "60", "--sample", "20", "--queries", "8", "--recall-queries", "20",
-                 "--json", str(out), "--cache-dir", str(tmp_path / "cache"), "--work-dir", str(tmp_path / "work")])
+    code = main(["bench", "--sizes", "60", "--sample", "20", "--rounds", "2", "--queries", "8",
+                 "--recall-queries", "20", "--json", str(out), "--cache-dir", str(tmp_path / "cache"),
+                 "--work-dir", str(tmp_path / "work")])
     assert code == 0
     printed = capsys.readouterr().out.strip().splitlines()
     assert printed[-1].startswith("summary: 60: build ") and "LangChain" in printed[-1]
@@ -33,6 +34,7 @@ def test_bench_writes_every_measure_for_both_sides(tmp_path, capsys):
     corpus, cold, build = r["corpus"], r["cold_sample"], r["build"]
     assert corpus["chunks"] == build["chunks"] == 60 and corpus["zh"] > corpus["en"] > 0
     assert cold["chunks"] == cold["langchain_chunks"] == 20  # both sides embed the same texts
+    assert cold["rounds"] == 2 and len(cold["per_round_chunks_per_s"]["lc_build"]) == 2
     assert min(cold["embedder_chunks_per_s"], cold["ours_chunks_per_s"], cold["langchain_chunks_per_s"]) > 0
     assert build["units_embedded"] > 0 and build["rebuild_units_embedded"] == 0  # the cache serves the rebuild
     serve, lc = r["serve"], r["langchain"]
@@ -44,6 +46,7 @@ def test_bench_writes_every_measure_for_both_sides(tmp_path, capsys):
     assert serve["store_load_s"] > 0 and lc["load_s"] > 0
     assert r["recall"]["chosen_recall_at_10"] == 1.0  # flat is exact search
     assert all(0 < v <= 1 for v in r["recall"]["hnsw_recall_at_10"].values())
+    assert 0 < r["recall"]["hnsw_recall_at_10_real_text"] <= 1 and r["recall"]["real_text_rows"] < 60
     assert set(r["ratios"]) >= {"build_vs_embedder", "build_vs_langchain", "retrieval_p50_vs_langchain"}
     assert r["targets"] and all(isinstance(t["met"], bool) for t in r["targets"])
 

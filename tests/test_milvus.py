@@ -77,3 +77,9 @@ def test_store_setting_names_faiss_a_lite_file_or_a_server():
     assert connection_uri("/data/kb-vectors.db") == "/data/kb-vectors.db"
     with pytest.raises(ConfigError, match="RAG_STORE"):
         connection_uri("postgres://db")
+
+
+def test_an_unreachable_milvus_server_is_a_config_error_naming_the_fix(kb):
+    faiss_kb, index_dir, _ = kb
+    with pytest.raises(ConfigError, match="cannot open Milvus at http://127.0.0.1:1.*RAG_STORE=faiss"):
+        Assistant.load(index_dir, Settings(store="milvus://127.0.0.1:1", cache_dir=""))
