@@ -148,6 +148,24 @@ def _stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
+_CJK_WORD = re.compile(_CJK.pattern + "+")
+_NAME_TAGS = {"ns", "nr", "nt", "nz", "nrt", "nrfg"}  # jieba's tags for places, people, organisations, other names
+_LANGUAGE_WORD = re.compile(r"英文|中文|英语|汉语|文版")  # "英文版", "英文名": the versions, not names in them
+# jieba tags these as names; they name no one in particular
+_NOT_NAMES_ZH = {"上市", "中国", "国内", "全国", "全省", "全市", "城市"}
+
+
+@lru_cache(maxsize=4096)
+def chinese_names(text: str) -> tuple[str, ...]:
+    """Names of places, people and organisations in Chinese text, by jieba's part-of-speech tags."""
+    import jieba.posseg
+
+    _jieba()
+    words = (w.word for w in jieba.posseg.cut(text) if w.flag in _NAME_TAGS and len(w.word) >= 2)
+    return tuple(dict.fromkeys(w for w in words if _CJK_WORD.fullmatch(w) and w not in _NOT_NAMES_ZH
+                               and not _LANGUAGE_WORD.search(w) and not re.search(r"哪|什么|多少", w)))
+
+
 def tokenize(text: str) -> list[str]:
     """Search tokens for BM25: jieba words for Chinese, lower-cased stemmed words for English, and every
     number in canonical form prefixed '#' so `546,000` and `54.6万` match across languages."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.store import Store
-from index.text import detect_lang, numbers_in, tokenize
+from index.text import chinese_names, detect_lang, numbers_in, tokenize
 from rag.retrieve import Hit
 
 # What kind of fact a question asks for, and the pattern of text that carries it.
@@ -18,7 +18,7 @@ _ASKS = [
     ("number", re.compile(r"\bhow (many|much|far|long|large|big|low|high)\b|"
                           r"\bwhat (is|was) the (total|number|scale|size|one-way|"
                           r"amount|latency|percentage|share)|\bwhat percentage|多少|几[个家只条座]|多大|多远|多久|"
-                          r"规模|时延|比例|百分之", re.I)),
+                          r"规模|时延|比例|百分之|占比|\brate\b|\bpercentage\b|\bproportion\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\bwhat (year|month|date)\b|\bwhich year\b|什么时候|何时|哪一?年|几月|哪个月|"
                         r"什么时间|日期", re.I)),
     ("who", re.compile(r"\bwho\b|\bwhose\b|\bwhich (company|companies|firm|enterprise|person|people)\b|谁|哪位|"
@@ -28,10 +28,15 @@ _DATE = re.compile(
     r"((January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{4}|"
     r"\d{4}年\d{1,2}月(\d{1,2}日)?|\d{4}年|\d{4}-\d{2}-\d{2}|(at the )?end of (last|this) year|去年底|今年|去年|"
     r"\b(19|20)\d{2}\b)", re.I)
+_ORG_ZH = re.compile(r"[\u4e00-\u9fff]{2,}?(公司|企业|集团|科技|工厂|中心|电信|联通|移动|数据|银行|大学)")
+_NAME_LATIN = re.compile(r"[A-Z][A-Za-z&'.-]*(?:\s+(?:of|and|&)?\s*[A-Z][A-Za-z&'.-]*)*")
 _NAME = re.compile(r"([A-Z][\w&'.-]*(?:\s+(?:of|and|&)?\s*[A-Z][\w&'.-]*)*)")
 _UNIT = re.compile(r"\s?(ms|毫秒|yuan|元|亿元|万元|acres?|亩|%|percent|racks?|标准机架|个|家|只|条|座|sub-funds?|"
                    r"projects?|enterprises?|cities|networks?)", re.I)
 _CLAUSE = re.compile(r"(?<=[;:，；：、—])\s*|(?<=,)(?!\d{3}(?!\d))\s*")  # never inside "546,000"
+_ANAPHOR = re.compile(r"(?:It|Its|They|Their|This|These|That|Those|He|She|His|Her|The (?:company|firm|city|"
+                      r"project|fund|plant|factory|cent(?:er|re)|group|enterprise|province|province's))\b|"
+                      r"这家|该|其|此|它|他|她|这个|这些|这一")
 _META_WORDS = {"articl", "report", "stori", "news", "text", "author", "文章", "报道", "本文", "文中", "原文"}
 
 
@@ -50,10 +55,19 @@ class Evidence:
     passage_sim: float  # e5 cosine of its whole passage with the question
     context_tokens: frozenset[str] = frozenset()  # tokens of the passage, its heading, title and translation
     readable: bool = True  # the question's words can be looked for (same language, or a translated article)
+    translates: str = ""  # the sentence of the aligned passage (other language) that says the same
+    sentence_coverage: float = 0.0  # share (idf-weighted) of the question's terms in the sentence (or translation)
 
 
 _NOT_NAMES = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were", "do",
               "does", "did", "the", "in", "on", "by", "and", "apart", "roughly", "name", "tell", "ai", "i"}
+
+
+# Capitalised because they open a sentence, not because they name anything.
+_OPENERS = {"in", "the", "as", "so", "for", "at", "meanwhile", "through", "multiple", "this", "these", "it", "its",
+            "with", "by", "on", "from", "since", "after", "before", "during", "over", "according", "however", "also",
+            "and", "but", "to", "a", "an", "there", "while", "when", "although", "last", "next", "today", "recently",
+            "currently", "such", "other", "all", "some", "many", "most", "each", "both", "one", "two"}
 
 
 def proper_names(question: str) -> list[str]:
@@ -121,7 +135,8 @@ class Answerer:
         asked for. Foreign-language passages are judged by their translation's words when they have one."""
         q_tokens = tokenize(question)
         kind = question_kind(question)
-        counted = counted_thing(question)
+        measure = measure_asked(question)
+        counted = [] if measure else counted_thing(question)
         wanted = prefer or asked_language(question, q_lang)
         out: list[Evidence] = []
         for i, hit in enumerate(hits[:n_hits]):
@@ -136,41 +151,106 @@ class Answerer:
                 # No version to read the question's words in: word overlap says nothing either way, so the
                 # passage is judged by meaning alone (a neutral coverage).
                 chunk_cov = max(chunk_cov, 0.5)
-            sims = self.store.sentence_vecs(hit.row) @ qvec  # (n_sentences,)
+            vecs = self.store.sentence_vecs(hit.row)  # (n_sentences, dim)
+            sims = vecs @ qvec  # (n_sentences,)
             sentences = chunk.sentence_texts()
+            same = chunk.lang == q_lang
+            # A sentence in the other language is judged by the words of its translation: the sentence of the
+            # aligned passage closest to it in meaning.
+            translated = self._translations(chunk, vecs, q_lang if not same else ("zh" if q_lang == "en" else "en"))
             for j, quote in enumerate(_quotes(sentences, q_tokens + carried, kind)):
-                s_tokens = set(tokenize(quote))
-                same = chunk.lang == q_lang
-                # The sentence before may name what this one calls "the company" / "这家公司".
-                before = set(tokenize(sentences[j - 1])) if j else set()
-                s_cov = (0.5 * self.coverage(q_tokens, s_tokens, q_lang)
-                         + 0.5 * self.coverage(q_tokens, s_tokens | before, q_lang)) if same else 0.0
-                carried_cov = self.coverage(carried, s_tokens, q_lang) if carried and same else 0.0
-                typed = _has_kind(quote, kind, counted if same else None)
+                if same:
+                    s_cov = self._sentence_coverage(q_tokens, [*sentences[:j], quote], j, q_lang)
+                    carried_cov = self.coverage(carried, set(tokenize(quote)), q_lang) if carried else 0.0
+                elif j in translated:
+                    s_cov = self._sentence_coverage(q_tokens, *translated[j], q_lang)
+                    carried_cov = self.coverage(carried, set(tokenize(translated[j][0][translated[j][1]])),
+                                                q_lang) if carried else 0.0
+                else:
+                    s_cov = carried_cov = 0.0
+                typed = _has_kind(quote, kind, counted if same else None, measure, question)
+                if typed and counted and not same and j in translated:  # counts what is asked, in translation
+                    texts, k = translated[j]
+                    typed = _counts_thing(texts[k], counted)
                 sim = float(sims[j]) + (0.0 if same else 0.03)  # cross-lingual cosines run lower
                 type_term = 0.0 if kind is None else (0.45 if typed else -0.15)
                 score = (5.0 * (sim - 0.8) + 0.5 * s_cov + 0.3 * chunk_cov + 0.2 * carried_cov
                          + type_term - 0.03 * i - (0.08 if not same else 0.0))
                 if wanted != q_lang:  # "what is it called in the English version?"
                     score += 1.0 if chunk.lang == wanted else -1.0
+                rendered = translated[j][0][translated[j][1]] if j in translated else ""
                 out.append(Evidence(i, chunk.chunk_id, chunk.lang, quote, score, chunk_cov, typed, sim, hit.dense,
-                                    frozenset(context_tokens), not self.unreadable(chunk, q_lang)))
+                                    frozenset(context_tokens), not self.unreadable(chunk, q_lang), rendered, s_cov))
         return sorted(out, key=lambda e: -e.score)
+
+    def _sentence_coverage(self, q_tokens: list[str], sentences: list[str], j: int, lang: str) -> float:
+        """Question-term coverage of sentence j. The sentence before may name what this one calls "the company"
+        or "这家公司": for such a sentence it counts fully, otherwise by half."""
+        own = set(tokenize(sentences[j]))
+        with_before = own | set(tokenize(sentences[j - 1])) if j else own
+        if j and _ANAPHOR.match(sentences[j]):
+            return self.coverage(q_tokens, with_before, lang)
+        return 0.5 * self.coverage(q_tokens, own, lang) + 0.5 * self.coverage(q_tokens, with_before, lang)
+
+    def _translations(self, chunk, vecs: np.ndarray, lang: str) -> dict[int, tuple[list[str], int]]:
+        """For each sentence of `chunk`, the sentences of its aligned passage in `lang` and the index of the
+        one that says the same (cosine at least 0.75), when there is one."""
+        out: dict[int, tuple[list[str], int]] = {}
+        best = np.full(len(vecs), 0.75)
+        for cid in chunk.counterparts:
+            row = self.store.row_of(cid)
+            if row is None:
+                continue
+            other = self.store.chunk(row)
+            if other.lang != lang:
+                continue
+            cos = vecs @ np.asarray(self.store.sentence_vecs(row), dtype=np.float32).T  # (n_here, n_there)
+            texts = other.sentence_texts()
+            for j, k in enumerate(cos.argmax(axis=1)):
+                if cos[j, k] >= best[j]:
+                    best[j] = cos[j, k]
+                    out[j] = (texts, int(k))
+        return out
 
     def support(self, best: Evidence, kind: str | None, question: str = "") -> float:
         """One number for "is this answered?": meaning match, term coverage, the fact type, and whether the
         names in the question are in the passage at all (a passage about Shenzhen doesn't answer for
         Guangzhou)."""
         type_term = 0.0 if kind is None else (0.1 if best.typed else -0.2)
-        if kind == "number" and counted_thing(question) and not best.typed and best.lang == detect_lang(question):
+        same = best.lang == detect_lang(question)
+        if kind == "number" and counted_thing(question) and not measure_asked(question) and not best.typed and same:
             type_term = -1.0  # "how many cars" and the passage counts no cars
-        names = proper_names(question) if best.readable else []
-        missing = [n for n in names if n not in best.context_tokens]
+        if measure_asked(question) and not best.typed:
+            type_term = -1.0  # "how much is it investing" and the sentence gives acres
+        if kind == "who" and not best.typed and same:
+            type_term = -1.0  # "who manages the fund?" and the sentence names no one but the fund
+        names = [*proper_names(question), *chinese_names(question)] if best.readable else []
+        missing = [n for n in names if not set(tokenize(n)) <= best.context_tokens]
         type_term -= 0.5 * len(missing)
         if best.coverage == 0:
             type_term -= 0.5  # not one of the question's words in the passage or its translation
         # A sentence that says "the company" matches less than its passage does: take the better of the two.
         return round(5.0 * (max(best.sim, best.passage_sim - 0.02) - 0.8) + best.coverage + type_term, 4)
+
+
+_SENTENCE_END = re.compile(r"[.!?。！？…]+[\"'”’」』)）]*$")
+
+
+def whole_sentence(chunk, quote: str, limit: int = 320) -> str:
+    """The full sentence a clause was cut from (verbatim, from the passage), when it is at most `limit`
+    characters: "driven by Guangzhou and Shenzhen, centered in the Pearl River Delta" is one statement."""
+    spans = chunk.sentences
+    text = chunk.text
+    at = next((i for i, (a, b) in enumerate(spans) if quote in text[a:b] or text[a:b] in quote), None)
+    if at is None:
+        return quote
+    lo = hi = at
+    while lo > 0 and not _SENTENCE_END.search(text[spans[lo - 1][0] : spans[lo - 1][1]]):
+        lo -= 1
+    while hi < len(spans) - 1 and not _SENTENCE_END.search(text[spans[hi][0] : spans[hi][1]]):
+        hi += 1
+    whole = text[spans[lo][0] : spans[hi][1]].strip()
+    return whole if (lo, hi) != (at, at) and len(whole) <= limit else quote
 
 
 def _quotes(sentences: list[str], q_tokens: list[str], kind: str | None = None) -> list[str]:
@@ -216,6 +296,39 @@ def counted_thing(question: str) -> list[str]:
     return []
 
 
+# "How much is it investing?" wants an amount of money and "what is the utilization rate?" a percentage: a number
+# of anything else (acres, racks) does not answer them. Units are matched in either language.
+_MEASURE_ASKED = [
+    ("money", re.compile(r"\binvest|\bcost|\bspen[dt]|\bprice|\bworth|\bbudget|\brevenue|投资|资金|多少钱|金额|花费|"
+                         r"成本|造价|融资|营收|收入", re.I)),
+    ("rate", re.compile(r"\brate\b|\bpercentage\b|\bproportion\b|\bshare of\b|比例|占比|百分比|[^频]率", re.I)),
+]
+_MEASURE_UNIT = {
+    "money": re.compile(r"\s?(?:(?:billion|million|trillion|thousand)\s)?(?:yuan|dollars?|RMB|euros?)\b|\s?[千万亿]*元|"
+                        r"\s?美元", re.I),
+    "rate": re.compile(r"\s?(?:%|％|percent\b|per cent\b)"),
+}
+
+
+def measure_asked(question: str) -> str | None:
+    """"money" or "rate" when a number question asks for an amount of money or a percentage."""
+    if question_kind(question) != "number":
+        return None
+    counted = counted_thing(question)
+    for name, pattern in _MEASURE_ASKED:  # "多少比例": the ratio is what is measured, not a thing counted
+        if pattern.search(question) and (not counted or pattern.search("".join(counted))):
+            return name
+    return None
+
+
+def _measures(text: str, measure: str) -> bool:
+    """A number in `text` carrying the measure's unit ("62.1 billion yuan", "621亿元", "30%", "百分之三十")."""
+    if measure == "rate" and "百分之" in text:
+        return True
+    unit = _MEASURE_UNIT[measure]
+    return any(unit.match(text, end) for _, end, _ in numbers_in(text))
+
+
 def _counts_thing(text: str, counted: list[str]) -> bool:
     """A number in `text` followed closely by what the question counts."""
     return any(_counted_after(text, end, counted) for _, end, _ in numbers_in(text))
@@ -228,14 +341,20 @@ def _counted_after(text: str, end: int, counted: list[str]) -> bool:
     return any(t in text[end : end + 12] for t in counted)
 
 
-def _has_kind(text: str, kind: str | None, counted: list[str] | None = None) -> bool:
+def _has_kind(text: str, kind: str | None, counted: list[str] | None = None, measure: str | None = None,
+              question: str = "") -> bool:
     if kind == "number":
+        if measure:
+            return _measures(text, measure)
         return _counts_thing(text, counted) if counted else bool(numbers_in(text))
     if kind == "date":
         return bool(_DATE.search(text))
-    if kind == "who":
-        return bool(re.search(r"[|｜]", text)) or bool(_NAME.search(text[1:])) or bool(
-            re.search(r"[\u4e00-\u9fff]{2,}(公司|企业|集团|科技|工厂|中心|电信|联通|移动|数据)", text))
+    if kind == "who":  # a credit line, or a name the question does not already say
+        known = set(tokenize(question)) | _NOT_NAMES
+        names = (m.group() for m in _NAME_LATIN.finditer(text)
+                 if m.start() or m.group().split()[0].lower() not in _OPENERS)
+        return bool(re.search(r"[|｜]", text)) or any(not set(tokenize(n)) <= known for n in names) or any(
+            m.group() not in question for m in _ORG_ZH.finditer(text))
     return False
 
 

@@ -18,7 +18,7 @@ from index.embed import get_embeddings
 from index.milvus import attach_milvus
 from index.store import Store
 from index.text import detect_lang, numbers_in, tokenize
-from rag.answer import Answerer, Evidence, question_kind, short_span
+from rag.answer import Answerer, Evidence, question_kind, short_span, whole_sentence
 from rag.errors import QuestionError
 from rag.followup import check_history, resolve
 from rag.generate import Passage, chat_model_from_settings, check_citations, generate
@@ -151,8 +151,12 @@ class Assistant(Runnable[Any, Answer]):
         if support < self.settings.abstain_threshold:
             return self._abstain(question, answer_lang, query, contexts, support)
         chosen = [best]
-        if kind is None:  # descriptive questions get a second sentence when it is nearly as good
-            chosen += [e for e in ranked[1:3] if e.score >= best.score - 0.15 and e.quote != best.quote][:1]
+        if kind is not None and not best.typed and (fuller := _translation_with_kind(ranked, best)):
+            chosen.append(fuller)  # "by what year?": the English sentence has no year, its Chinese version does
+        elif kind is None:  # descriptive questions: the whole sentence, and a second one when nearly as good
+            chunk = pool[best.hit_index].chunk
+            chosen = [best := replace(best, quote=whole_sentence(chunk, best.quote))]
+            chosen += [e for e in ranked[1:3] if e.score >= best.score - 0.15 and e.quote not in best.quote][:1]
         answer = self._compose(question, answer_lang, query, pool, contexts, chosen, kind, support)
         if self.llm is not None and generative is not False:
             return self._generative(answer, query, hits[:k]) or answer
@@ -257,6 +261,21 @@ def _same_fact_in(ranked: list[Evidence], foreign: Evidence, lang: str) -> Evide
     if not figures:
         return None
     return next((e for e in ranked if e.lang == lang and figures <= {v for _, _, v in numbers_in(e.quote)}), None)
+
+
+def _translation_with_kind(ranked: list[Evidence], best: Evidence) -> Evidence | None:
+    """The other language's rendering of the chosen sentence, when it holds the kind of fact asked for and the
+    chosen sentence does not: translations differ, and the other version may carry the date or figure."""
+    def renders(e: Evidence) -> bool:
+        return _overlaps(e.translates, best.quote) or _overlaps(best.translates, e.quote)
+
+    return next((e for e in ranked if e.lang != best.lang and e.typed and renders(e)), None)
+
+
+def _overlaps(a: str, b: str) -> bool:
+    """One text holds the other (quotes are sentences, or parts of long ones)."""
+    a, b = a.strip(), b.strip()
+    return bool(a and b) and (a in b or b in a)
 
 
 def _context(hit: Hit) -> Context:

@@ -11,7 +11,8 @@ from index.text import tokenize
 _PRONOUN_EN = re.compile(
     r"\b(it|its|it's|they|them|their|this|that|these|those|there|he|she|his|her|the company|the city|"
     r"the project|the centre|the center|the fund|the factory|what about|how about|and)\b", re.I)
-_PRONOUN_ZH = re.compile(r"^(那|那么|还有|而|又)|[它其该此这那]家|它|其|该|这家|那家|他|她|这个|那个|呢[？?]?$")
+_PRONOUN_ZH = re.compile(r"^(那|那么|还有|而|又)|[它其该此这那]家|它|其|该|这家|那家|他|她|这个|那个|这些|那些|上述|"
+                         r"呢[？?]?$")
 
 
 def check_history(history) -> list[tuple[str, str]]:
