@@ -16,7 +16,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from index.build import IndexReport, index_sources
 from index.embed import get_embeddings
 from index.milvus import attach_milvus
-from index.store import Store
+from index.store import Store, serve_single_queries
 from index.text import detect_lang, numbers_in, tokenize
 from rag.answer import Answerer, Evidence, question_kind, short_span, whole_sentence
 from rag.errors import QuestionError
@@ -54,6 +54,7 @@ class Assistant(Runnable[Any, Answer]):
         self._use(store)
 
     def _use(self, store: Store) -> None:
+        serve_single_queries()
         self.store = store
         self.embedder = get_embeddings(store.embedder_id if store.embedder_id.startswith("st:")
                                        else self.settings.embeddings, self.settings.threads)
