@@ -57,6 +57,7 @@ class Evidence:
     readable: bool = True  # the question's words can be looked for (same language, or a translated article)
     translates: str = ""  # the sentence of the aligned passage (other language) that says the same
     sentence_coverage: float = 0.0  # share (idf-weighted) of the question's terms in the sentence (or translation)
+    context_text: str = ""  # the passage, its heading, title and translation, as one text
 
 
 _NOT_NAMES = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were", "do",
@@ -142,10 +143,12 @@ class Answerer:
         for i, hit in enumerate(hits[:n_hits]):
             chunk = hit.chunk
             context_tokens = set(tokenize(chunk.search_text)) | set(tokenize(chunk.title))
+            context_text = [chunk.title, chunk.search_text]
             for cid in chunk.counterparts:
                 row = self.store.row_of(cid)
                 if row is not None:
                     context_tokens |= set(tokenize(self.store.chunk(row).search_text))
+                    context_text.append(self.store.chunk(row).search_text)
             chunk_cov = self.coverage(q_tokens, context_tokens, q_lang)
             if self.unreadable(chunk, q_lang):
                 # No version to read the question's words in: word overlap says nothing either way, so the
@@ -180,7 +183,8 @@ class Answerer:
                     score += 1.0 if chunk.lang == wanted else -1.0
                 rendered = translated[j][0][translated[j][1]] if j in translated else ""
                 out.append(Evidence(i, chunk.chunk_id, chunk.lang, quote, score, chunk_cov, typed, sim, hit.dense,
-                                    frozenset(context_tokens), not self.unreadable(chunk, q_lang), rendered, s_cov))
+                                    frozenset(context_tokens), not self.unreadable(chunk, q_lang), rendered, s_cov,
+                                    "\n".join(context_text)))
         return sorted(out, key=lambda e: -e.score)
 
     def _sentence_coverage(self, q_tokens: list[str], sentences: list[str], j: int, lang: str) -> float:
@@ -222,10 +226,12 @@ class Answerer:
             type_term = -1.0  # "how many cars" and the passage counts no cars
         if measure_asked(question) and not best.typed:
             type_term = -1.0  # "how much is it investing" and the sentence gives acres
-        if kind == "who" and not best.typed and same:
-            type_term = -1.0  # "who manages the fund?" and the sentence names no one but the fund
+        if kind == "who" and not best.typed and same and best.lang == "en":
+            # "Who manages the fund?" and the sentence names no one but the fund. English only: a capital letter
+            # marks a name there; Chinese person names have no mark that a pattern can see.
+            type_term = -1.0
         names = [*proper_names(question), *chinese_names(question)] if best.readable else []
-        missing = [n for n in names if not set(tokenize(n)) <= best.context_tokens]
+        missing = [n for n in names if not set(tokenize(n)) <= best.context_tokens and n not in best.context_text]
         type_term -= 0.5 * len(missing)
         if best.coverage == 0:
             type_term -= 0.5  # not one of the question's words in the passage or its translation

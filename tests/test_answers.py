@@ -69,6 +69,12 @@ def test_elliptical_chinese_follow_up_resolves_to_the_previous_turn(kb):
     assert not answer.abstained and answer.short == "1.66ms"
 
 
+def test_chinese_follow_up_with_a_demonstrative_resolves_to_the_previous_turn(kb):
+    history = [("韶关目前入驻了多少个智算中心项目？", "已入驻22个智算中心项目。")]
+    answer = kb.ask("这些项目总投资多少？", history=history)
+    assert not answer.abstained and "621亿元" in answer.text and answer.resolved_question
+
+
 def test_question_the_sources_do_not_cover_is_an_honest_abstention(kb):
     answer = kb.ask("Who won the 2022 FIFA World Cup?")
     assert answer.abstained and answer.citations == ()
@@ -133,3 +139,44 @@ def test_language_filter_and_forced_answer_language(kb):
     assert all(c.lang == "zh" for c in only_zh.contexts)
     forced = kb.ask("How many standard racks does Shaoguan plan to build?", lang="zh")
     assert forced.language == "zh"
+
+
+def test_a_date_only_the_other_version_gives_is_quoted_from_it(kb):
+    # The English sentence has "over 3,000 AI enterprises" and no year; its Chinese version says 2026年.
+    answer = kb.ask("By what year is Shenzhen expected to have more than 3,000 AI enterprises?")
+    assert not answer.abstained and answer.language == "en"
+    assert "2026" in answer.text and "quoted from the Chinese version" in answer.notes
+    assert any(c.lang == "zh" and "2026" in c.quote for c in answer.citations)
+
+
+def test_a_clause_is_quoted_with_the_rest_of_its_sentence_for_a_descriptive_question(kb):
+    answer = kb.ask("Which region sits at the core of Guangdong's AI development layout?")
+    assert "Pearl River Delta" in answer.text and "Guangzhou and Shenzhen" in answer.text
+    assert answer.citations[0].quote in answer.citations[0].text  # still verbatim
+
+
+def test_a_question_naming_a_place_the_sources_never_mention_is_not_answered(kb):
+    answer = kb.ask("鹏城云脑Ⅲ预计什么时候正式投入使用？")  # the article says it will be lit up, never when
+    assert answer.abstained and answer.text.startswith("资料中没有提到")
+
+
+def test_money_and_rate_questions_need_their_unit():
+    from rag.answer import _measures, measure_asked
+
+    assert measure_asked("How much is Tencent investing in the center?") == "money"
+    assert measure_asked("这些项目总投资多少？") == "money"
+    assert measure_asked("全运会场馆的绿电使用目标是多少比例？") == "rate"
+    assert measure_asked("What is the current rack utilization rate?") == "rate"
+    assert measure_asked("How many projects has the fund invested in?") is None  # counts projects
+    assert _measures("with a total investment of 62.1 billion yuan", "money")
+    assert _measures("总投资621亿元", "money")
+    assert not _measures("has allocated a 6,277-acre startup zone", "money")
+    assert _measures("powering all venues with 100% renewable electricity", "rate")
+    assert not _measures("546,000 standard racks", "rate")
+
+
+def test_chinese_names_are_places_people_and_firms_not_the_language_versions():
+    from index.text import chinese_names
+
+    assert "香港" in chinese_names("韶关到香港的网络单向时延是多少？")
+    assert chinese_names("爱特云翔在英文版里被写成什么名字？") == ("爱特云翔",)
