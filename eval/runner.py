@@ -290,7 +290,8 @@ def ask_assistant(bench: Bench, k: int, depth: int, progress: bool) -> list[dict
             flags[scope] = (relevance_flags(retrieved, gold), len(gold))
         passages = {c.n: c.text for c in answer.citations}
         results.append(score(item, "assistant", answer.text, answer.short, answer.abstained, answer.language,
-                             passages, flags, latency, retrieved, [c.chunk_id for c in answer.citations]))
+                             passages, flags, latency, retrieved, [c.chunk_id for c in answer.citations],
+                             answer.support))
     return results
 
 
@@ -334,8 +335,9 @@ def _gold(item: dict, passages: dict[str, tuple[str, str]], scope: str) -> list[
 
 def score(item: dict, system: str, text: str, short: str | None, abstained: bool, declared_lang: str,
           passages: dict[int, str], flags: dict[str, tuple[list[int], int]], latency_ms: float,
-          retrieved: list[str], cited: list[str]) -> dict:
-    """One per-question result: the answer, what it retrieved and cited, and every per-question figure."""
+          retrieved: list[str], cited: list[str], support: float | None = None) -> dict:
+    """One per-question result: the answer, what it retrieved and cited, and every per-question figure
+    (`support`: the assistant's support score, which the abstention threshold is compared with)."""
     answers = item["answers"]
     plain = re.sub(r"\s*\[\d+\]", "", text).strip()
     if answers:
@@ -356,6 +358,7 @@ def score(item: dict, system: str, text: str, short: str | None, abstained: bool
         "em": em, "f1": f1, "citation_recall": citation[0] if citation else None,
         "citation_precision": citation[1] if citation else None, "length": len(plain),
         "latency_ms": round(latency_ms, 2), "retrieved": retrieved, "cited": cited,
+        "support": None if support is None else round(support, 4),
     }
     for scope, (scope_flags, n_relevant) in flags.items():
         for name, value in retrieval_scores(scope_flags, n_relevant).items():

@@ -29,13 +29,20 @@ def main() -> int:
             rows.append((bool(it["answers"]), correct, answer.support))
     answerable = [r for r in rows if r[0]]
     unanswerable = [r for r in rows if not r[0]]
-    print("threshold  answerable-correct  false-abstentions  unanswerable-refused")
-    for step in range(0, 13):
-        t = step * 0.05
+
+    def at(t: float) -> tuple[float, float, float]:
         correct = sum(1 for _, ok, s in answerable if ok and s >= t) / len(answerable)
         false_abstain = sum(1 for _, _, s in answerable if s < t) / len(answerable)
         refused = sum(1 for _, _, s in unanswerable if s < t) / len(unanswerable)
-        print(f"{t:9.2f}  {correct:18.3f}  {false_abstain:17.3f}  {refused:20.3f}")
+        return correct, false_abstain, refused
+
+    grid = [step / 100 for step in range(0, 81)]
+    chosen = max(t for t in grid if at(t)[1] <= 0.05)  # the rule: as strict as 5% false abstentions allow
+    print("threshold  answerable-correct  false-abstentions  unanswerable-refused")
+    for t in sorted({*grid[::5], chosen}):
+        correct, false_abstain, refused = at(t)
+        mark = "  <- highest with false abstentions <= 5%" if t == chosen else ""
+        print(f"{t:9.2f}  {correct:18.3f}  {false_abstain:17.3f}  {refused:20.3f}{mark}")
     return 0
 
 

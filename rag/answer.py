@@ -37,7 +37,9 @@ _CLAUSE = re.compile(r"(?<=[;:，；：、—])\s*|(?<=,)(?!\d{3}(?!\d))\s*")  #
 _ANAPHOR = re.compile(r"(?:It|Its|They|Their|This|These|That|Those|He|She|His|Her|The (?:company|firm|city|"
                       r"project|fund|plant|factory|cent(?:er|re)|group|enterprise|province|province's))\b|"
                       r"这家|该|其|此|它|他|她|这个|这些|这一")
-_META_WORDS = {"articl", "report", "stori", "news", "text", "author", "文章", "报道", "本文", "文中", "原文"}
+# Words about the document or its language versions, not about what it says: no passage is expected to hold them.
+_META_WORDS = {"articl", "report", "stori", "news", "text", "author", "文章", "报道", "本文", "文中", "原文",
+               "version", "文版", "英文版", "中文版", "文名", "英文名", "中文名"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,8 +177,15 @@ class Answerer:
                 if typed and counted and not same and j in translated:  # counts what is asked, in translation
                     texts, k = translated[j]
                     typed = _counts_thing(texts[k], counted)
-                sim = float(sims[j]) + (0.0 if same else 0.03)  # cross-lingual cosines run lower
+                sim = float(sims[j])
+                if j and _ANAPHOR.match(sentences[j]):  # "The company was listed…": read with the sentence naming it
+                    pair = vecs[j - 1].astype(np.float32) + vecs[j]
+                    sim = max(sim, (sim + float(pair @ qvec) / (float(np.linalg.norm(pair)) + 1e-9)) / 2)
+                sim += 0.0 if same else 0.03  # cross-lingual cosines run lower
                 type_term = 0.0 if kind is None else (0.45 if typed else -0.15)
+                if kind and not typed and same and j in translated:  # its translation holds the date or figure
+                    texts, k = translated[j]
+                    type_term = 0.2 if _has_kind(texts[k], kind, None, measure, question) else type_term
                 score = (5.0 * (sim - 0.8) + 0.5 * s_cov + 0.3 * chunk_cov + 0.2 * carried_cov
                          + type_term - 0.03 * i - (0.08 if not same else 0.0))
                 if wanted != q_lang:  # "what is it called in the English version?"
