@@ -55,7 +55,7 @@ def index_sources(
     cache_dir: str | None = None,
     max_file_mb: float = 50.0,
     chunk_tokens: int = 300,
-    hnsw_threshold: int = 50_000,
+    ann_threshold: int = 50_000,
     remove: list[str] = (),
     threads: int = 0,
     progress: bool = False,
@@ -71,7 +71,7 @@ def index_sources(
             store = Store.load(index_dir)
         except IndexNotFoundError:
             embedder = get_embeddings(embeddings, threads)
-            store = Store.empty(embedder.model_id, embedder.dim, {"max_tokens": chunk_tokens}, hnsw_threshold)
+            store = Store.empty(embedder.model_id, embedder.dim, {"max_tokens": chunk_tokens}, ann_threshold)
         if embedder is None and store.embedder_id != _model_id(embeddings):
             raise IndexMismatchError(
                 f"{index_dir} was built with embedder '{store.embedder_id}' but '{_model_id(embeddings)}' is "

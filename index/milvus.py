@@ -23,7 +23,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from index.errors import ConfigError
-from index.store import Store
+from index.store import Store, ann_threshold
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ def attach_milvus(store: Store, store_setting: str, embeddings: Embeddings,
     if uri is None:
         return None
     name = Path(index_dir).name if index_dir else "kb"
-    hnsw = len(store) >= store.manifest["faiss"]["hnsw_threshold"]
+    hnsw = len(store) >= ann_threshold(store.manifest)
     index = MilvusDenseIndex(uri, collection_name(store, name), embeddings, hnsw=hnsw)
     if index.ntotal != len(store):
         if index.ntotal:

@@ -296,4 +296,4 @@ def _topic(question: str, lang: str) -> str:
 def _index_options(settings: Settings) -> dict:
     return {"embeddings": settings.embeddings, "cache_dir": settings.cache_dir or None,
             "max_file_mb": settings.max_file_mb, "chunk_tokens": settings.chunk_tokens,
-            "hnsw_threshold": settings.hnsw_threshold, "threads": settings.threads}
+            "ann_threshold": settings.ann_threshold, "threads": settings.threads}

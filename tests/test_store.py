@@ -141,11 +141,11 @@ def test_filtered_dense_search_equals_brute_force_over_the_kept_rows(bundled_sto
     assert [row for row, _ in hits] == brute_force(bundled_store.vectors, query, 4, np.flatnonzero(mask))
 
 
-def test_hnsw_index_finds_the_same_neighbours_as_brute_force(tmp_path, embedder, embedding_cache_dir):
-    index_sources(None, tmp_path / "kb", cache_dir=str(embedding_cache_dir), hnsw_threshold=5)
+def test_ivf_index_finds_the_same_neighbours_as_brute_force(tmp_path, embedder, embedding_cache_dir):
+    index_sources(None, tmp_path / "kb", cache_dir=str(embedding_cache_dir), ann_threshold=5)
     store = Store.load(tmp_path / "kb")
-    assert store.manifest["faiss"]["type"] == "hnsw"
-    assert isinstance(store.faiss, faiss.IndexHNSWFlat)
+    assert store.manifest["faiss"]["type"] == "ivf"
+    assert isinstance(store.faiss, faiss.IndexIVFFlat) and store.faiss.nprobe == store.faiss.nlist  # 20 rows
     for question in QUESTIONS:
         query = embedder.encode_query(question)
         assert [row for row, _ in store.dense_search(query, k=5)] == brute_force(store.vectors, query, 5)
