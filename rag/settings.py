@@ -30,7 +30,7 @@ class Settings:
     ann_threshold: int = _setting(50_000, "Chunk count from which FAISS searches an IVF index (approximate, "
                                           "recall@10 about 0.998) instead of exact search.")
     top_k: int = _setting(5, "Sources retrieved per question.")
-    abstain_threshold: float = _setting(0.4, "Support score below which the assistant says the sources don't say.")
+    abstain_threshold: float = _setting(0.49, "Support score below which the assistant says the sources don't say.")
     bm25_weight: float = _setting(0.5, "Weight of same-language BM25 against dense retrieval in fusion.")
     threads: int = _setting(0, "CPU threads for embedding and FAISS; 0 means all cores.")
     llm_base_url: str = _setting("", "OpenAI-compatible endpoint for the optional generative mode.")
