@@ -183,7 +183,7 @@ class Answerer:
                     sim = max(sim, (sim + float(pair @ qvec) / (float(np.linalg.norm(pair)) + 1e-9)) / 2)
                 sim += 0.0 if same else 0.03  # cross-lingual cosines run lower
                 type_term = 0.0 if kind is None else (0.45 if typed else -0.15)
-                if kind and not typed and same and j in translated:  # its translation holds the date or figure
+                if kind in ("number", "date") and not typed and same and j in translated:  # its translation has it
                     texts, k = translated[j]
                     type_term = 0.2 if _has_kind(texts[k], kind, None, measure, question) else type_term
                 score = (5.0 * (sim - 0.8) + 0.5 * s_cov + 0.3 * chunk_cov + 0.2 * carried_cov

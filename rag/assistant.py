@@ -152,7 +152,7 @@ class Assistant(Runnable[Any, Answer]):
         if support < self.settings.abstain_threshold:
             return self._abstain(question, answer_lang, query, contexts, support)
         chosen = [best]
-        if kind is not None and not best.typed and (fuller := _translation_with_kind(ranked, best)):
+        if kind in ("number", "date") and not best.typed and (fuller := _translation_with_kind(ranked, best)):
             chosen.append(fuller)  # "by what year?": the English sentence has no year, its Chinese version does
         elif kind is None:  # descriptive questions: the whole sentence, and a second one when nearly as good
             chunk = pool[best.hit_index].chunk
@@ -265,8 +265,9 @@ def _same_fact_in(ranked: list[Evidence], foreign: Evidence, lang: str) -> Evide
 
 
 def _translation_with_kind(ranked: list[Evidence], best: Evidence) -> Evidence | None:
-    """The other language's rendering of the chosen sentence, when it holds the kind of fact asked for and the
-    chosen sentence does not: translations differ, and the other version may carry the date or figure."""
+    """The other language's rendering of the chosen sentence, when it holds the date or figure asked for and
+    the chosen sentence does not: translations differ, and the other version may carry it. (Not for names: a
+    name in the other script is new to the question's words even when it is the name the question says.)"""
     def renders(e: Evidence) -> bool:
         return _overlaps(e.translates, best.quote) or _overlaps(best.translates, e.quote)
 
