@@ -32,7 +32,8 @@ class Settings:
     top_k: int = _setting(5, "Sources retrieved per question.")
     abstain_threshold: float = _setting(0.49, "Support score below which the assistant says the sources don't say.")
     bm25_weight: float = _setting(0.5, "Weight of same-language BM25 against dense retrieval in fusion.")
-    threads: int = _setting(0, "CPU threads for embedding and FAISS; 0 means all cores.")
+    threads: int = _setting(0, "CPU threads for the embedder; 0 means all cores. FAISS builds on all cores and "
+                               "searches one question on one thread.")
     llm_base_url: str = _setting("", "OpenAI-compatible endpoint for the optional generative mode.")
     llm_model: str = _setting("", "Chat model name for the generative mode; empty keeps answers extractive.")
     llm_api_key: str = _setting("", "API key for the generative mode endpoint.")
