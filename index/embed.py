@@ -109,13 +109,16 @@ class EmbeddingCache:
     """Passage vectors keyed by sha256(model id, text), kept as numpy shards plus a JSON list of keys.
 
     Shared by every index on the machine, so re-indexing unchanged text (or the same corpus into a new index)
-    costs no embedding. No pickle: `np.load(..., allow_pickle=False)` and JSON only.
+    costs no embedding. In memory it holds only where each key lives (shard, row); the shards are memory-mapped
+    and a vector is read when asked for, so a small build next to a large cache stays small. No pickle:
+    `np.load(..., allow_pickle=False)` and JSON only.
     """
 
     def __init__(self, root: str | Path | None, model_id: str, dim: int) -> None:
         self.dir = Path(root) / hashlib.sha256(model_id.encode()).hexdigest()[:16] if root else None
         self.model_id, self.dim = model_id, dim
-        self._vectors: dict[str, np.ndarray] = {}
+        self._where: dict[str, tuple[int, int]] = {}  # key -> (shard number, row)
+        self._shards: list[np.ndarray] = []  # memory-mapped (rows, dim) arrays, or in-memory ones just put
         self._loaded = False
 
     @staticmethod
@@ -130,22 +133,33 @@ class EmbeddingCache:
             try:
                 keys = json.loads(keys_file.read_text())
                 vecs = np.load(keys_file.with_name(keys_file.name.replace(".keys.json", ".npy")),
-                               allow_pickle=False)
+                               mmap_mode="r", allow_pickle=False)
             except (OSError, ValueError) as e:
                 log.warning("ignoring damaged embedding cache shard %s: %s", keys_file, e)
                 continue
             if vecs.shape != (len(keys), self.dim):
                 continue
-            self._vectors.update(zip(keys, vecs, strict=True))
+            self._add_shard(keys, vecs)
+
+    def _add_shard(self, keys: list[str], vecs: np.ndarray) -> None:
+        shard = len(self._shards)
+        self._shards.append(vecs)
+        self._where.update((k, (shard, row)) for row, k in enumerate(keys))
 
     def get(self, texts: list[str]) -> list[np.ndarray | None]:
         self._load()
-        return [self._vectors.get(self.key(self.model_id, t)) for t in texts]
+        out: list[np.ndarray | None] = []
+        for t in texts:
+            where = self._where.get(self.key(self.model_id, t))
+            out.append(None if where is None else np.array(self._shards[where[0]][where[1]], dtype="float32"))
+        return out
 
     def put(self, texts: list[str], vectors: np.ndarray) -> None:
         keys = [self.key(self.model_id, t) for t in texts]
-        self._vectors.update(zip(keys, vectors, strict=True))
-        if self.dir is None or not keys:
+        if not keys:
+            return
+        self._add_shard(keys, np.asarray(vectors, dtype="float32"))
+        if self.dir is None:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
         (self.dir / "model.json").write_text(json.dumps({"model_id": self.model_id, "dim": self.dim}))

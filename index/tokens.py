@@ -12,6 +12,8 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
+import numpy as np
+
 from index.text import tokenize
 
 log = logging.getLogger(__name__)
@@ -21,33 +23,44 @@ PARALLEL_FROM = 2000  # texts to tokenise before a second process pays for its s
 
 
 class TokenCache:
-    """Token lists keyed by sha256(tokenizer version, text), as JSON shards under `root`/tokens."""
+    """Token lists keyed by sha256(tokenizer version, text), under `root`/tokens. Each shard is three files: its
+    keys (JSON list), one JSON line of tokens a key, and the byte offset of each line (npy), so a build reads
+    only the lines it needs: the cache grows with everything ever indexed, a build's memory with its corpus."""
 
     def __init__(self, root: str | Path | None) -> None:
         self.dir = Path(root) / "tokens" if root else None
         self._tokens: dict[str, list[str]] = {}
-        self._loaded = False
 
     @staticmethod
     def key(text: str) -> str:
         return hashlib.sha256(f"{TOKENIZER_VERSION}\x00{text}".encode()).hexdigest()[:32]
 
-    def _load(self) -> None:
-        if self._loaded or self.dir is None:
-            return
-        self._loaded = True
-        for shard in sorted(self.dir.glob("*.json")) if self.dir.exists() else []:
-            try:
-                data = json.loads(shard.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as e:
-                log.warning("ignoring damaged token cache shard %s: %s", shard, e)
-                continue
-            if isinstance(data, dict):
-                self._tokens.update(data)
-
     def get(self, texts: list[str]) -> list[list[str] | None]:
-        self._load()
-        return [self._tokens.get(self.key(t)) for t in texts]
+        keys = [self.key(t) for t in texts]
+        wanted = {k for k in keys if k not in self._tokens}
+        for keys_file in sorted(self.dir.glob("*.keys.json")) if wanted and self.dir and self.dir.exists() else []:
+            try:
+                self._read_shard(keys_file, wanted)
+            except (OSError, ValueError, IndexError) as e:
+                log.warning("ignoring damaged token cache shard %s: %s", keys_file, e)
+            if not wanted:
+                break
+        return [self._tokens.get(k) for k in keys]
+
+    def _read_shard(self, keys_file: Path, wanted: set[str]) -> None:
+        stem = keys_file.name.removesuffix(".keys.json")
+        rows = [(i, k) for i, k in enumerate(json.loads(keys_file.read_text())) if k in wanted]
+        if not rows:
+            return
+        offsets = np.load(keys_file.with_name(f"{stem}.offsets.npy"), allow_pickle=False)
+        with open(keys_file.with_name(f"{stem}.jsonl"), "rb") as f:
+            for i, k in rows:
+                f.seek(int(offsets[i]))
+                tokens = json.loads(f.readline())
+                if not isinstance(tokens, list):
+                    raise ValueError(f"line {i} is not a token list")
+                self._tokens[k] = tokens
+                wanted.discard(k)
 
     def put(self, texts: list[str], tokens: list[list[str]]) -> None:
         entries = {self.key(t): list(toks) for t, toks in zip(texts, tokens, strict=True)}
@@ -56,9 +69,19 @@ class TokenCache:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
         name = hashlib.sha256("".join(entries).encode()).hexdigest()[:16]
-        tmp = self.dir / f".{name}.tmp"
-        tmp.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, self.dir / f"{name}.json")
+        offsets, lines = [], bytearray()
+        for toks in entries.values():
+            offsets.append(len(lines))
+            lines += json.dumps(toks, ensure_ascii=False).encode() + b"\n"
+        # Lines and offsets land before the keys that announce them.
+        for suffix, write in ((".jsonl", lambda f: f.write(bytes(lines))),
+                              (".offsets.npy", lambda f: np.save(f, np.array(offsets, dtype="int64"),
+                                                                 allow_pickle=False)),
+                              (".keys.json", lambda f: f.write(json.dumps(list(entries)).encode()))):
+            tmp = self.dir / f".{name}{suffix}.tmp"
+            with open(tmp, "wb") as f:
+                write(f)
+            os.replace(tmp, self.dir / f"{name}{suffix}")
 
 
 def tokenize_many(texts: list[str], cache: TokenCache | None = None) -> list[list[str]]:

@@ -27,5 +27,7 @@ def test_cached_tokens_are_reused_across_instances(tmp_path, monkeypatch):
 
 def test_a_damaged_shard_is_skipped_not_fatal(tmp_path):
     tokenize_many(TEXTS[:2], TokenCache(tmp_path))
-    (tmp_path / "tokens" / "broken.json").write_text("{not json", encoding="utf-8")
+    (tmp_path / "tokens" / "broken.keys.json").write_text("{not json", encoding="utf-8")
+    for lines in (tmp_path / "tokens").glob("*.jsonl"):
+        lines.write_bytes(b"garbage\n" * 2)
     assert tokenize_many(TEXTS, TokenCache(tmp_path)) == [tokenize(t) for t in TEXTS]
