@@ -105,6 +105,7 @@ class Answerer:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._idf: dict[tuple[str, str], float] = {}
         self.group_langs: dict[str, set[str]] = {}  # translation group -> languages it has documents in
         for info in store.manifest["documents"].values():
             self.group_langs.setdefault(info["group"], set()).add(info["lang"])
@@ -115,13 +116,20 @@ class Answerer:
         return chunk.lang != q_lang and q_lang not in self.group_langs.get(chunk.group, {chunk.lang})
 
     def idf(self, token: str, lang: str) -> float:
+        known = self._idf.get((token, lang))
+        if known is not None:
+            return known
         index = self.store.bm25.get(lang)
         if index is None or len(index) == 0:
-            return 1.0
-        col = index.vocab.get(token)
-        n = len(index)
-        df = 0 if col is None else int(index.df[col])
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+            value = 1.0
+        else:
+            col = index.vocab.get(token)
+            n = len(index)
+            df = 0 if col is None else int(index.df[col])
+            value = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        if len(self._idf) < 200_000:  # the store never changes under an Answerer; bound the memory anyway
+            self._idf[(token, lang)] = value
+        return value
 
     def coverage(self, q_tokens: list[str], text_tokens: set[str], lang: str) -> float:
         """idf-weighted share of the question's content tokens that occur in the text."""
