@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +18,7 @@ from index.build import IndexReport, index_sources
 from index.embed import get_embeddings
 from index.milvus import attach_milvus
 from index.store import Store, serve_single_queries
-from index.text import detect_lang, numbers_in, tokenize
+from index.text import chinese_names, detect_lang, numbers_in, tokenize
 from rag.answer import Answerer, Evidence, question_kind, short_span, whole_sentence
 from rag.errors import QuestionError
 from rag.followup import check_history, resolve
@@ -55,6 +56,7 @@ class Assistant(Runnable[Any, Answer]):
 
     def _use(self, store: Store) -> None:
         serve_single_queries()
+        threading.Thread(target=_warm_up, name="jieba-warm-up", daemon=True).start()
         self.store = store
         self.embedder = get_embeddings(store.embedder_id if store.embedder_id.startswith("st:")
                                        else self.settings.embeddings, self.settings.threads)
@@ -272,6 +274,11 @@ def _translation_with_kind(ranked: list[Evidence], best: Evidence) -> Evidence |
         return _overlaps(e.translates, best.quote) or _overlaps(best.translates, e.quote)
 
     return next((e for e in ranked if e.lang != best.lang and e.typed and renders(e)), None)
+
+
+def _warm_up() -> None:
+    """Load jieba's dictionary and tagger (about 0.9 s) before the first Chinese question needs them."""
+    chinese_names(tokenize("韶关到广州")[0])
 
 
 def _overlaps(a: str, b: str) -> bool:
