@@ -36,6 +36,7 @@ from eval.report import format_table, write_outputs
 from eval.squad import load_squad, write_documents
 from index.text import detect_lang
 from rag import Assistant, Settings
+from rag.assistant import FOREIGN_QUOTE
 from rag.errors import ConfigError, RagError, SourceError
 
 SHIPPED_SET = Path(__file__).parent / "qa.jsonl"
@@ -333,6 +334,19 @@ def _gold(item: dict, passages: dict[str, tuple[str, str]], scope: str) -> list[
     return [g for g in item["gold"] if g in passages and passages[g][0] == item["lang"]]
 
 
+# A sentence quoted from the other version, after its label, up to its citation marker.
+_LABELLED_QUOTE = re.compile("(" + "|".join(re.escape(t.split("{quote}")[0]) for t in FOREIGN_QUOTE.values())
+                             + r").*?(?=\s*\[\d+\]|$)", re.S)
+
+
+def answer_language(text: str, declared: str) -> str:
+    """The language the answer speaks in: a labelled quote of the other version ("The Chinese version says:
+    …") is what the question's language should say when only that version has the fact, so the quote itself
+    is left out and its label counts."""
+    own = re.sub(r"\s*\[\d+\]", "", _LABELLED_QUOTE.sub(lambda m: m.group(1), text))
+    return detect_lang(own) or declared
+
+
 def score(item: dict, system: str, text: str, short: str | None, abstained: bool, declared_lang: str,
           passages: dict[int, str], flags: dict[str, tuple[list[int], int]], latency_ms: float,
           retrieved: list[str], cited: list[str], support: float | None = None) -> dict:
@@ -348,7 +362,7 @@ def score(item: dict, system: str, text: str, short: str | None, abstained: bool
     else:
         correct, em, f1 = abstained, None, None
     citation = None if abstained else citation_scores(text, passages, answers)
-    answer_lang = detect_lang(plain) or declared_lang
+    answer_lang = answer_language(text, declared_lang)
     result = {
         "id": item["id"], "system": system, "category": item["category"], "lang": item["lang"],
         "question": item["question"], "history": item.get("history") or [], "answers": answers,

@@ -12,7 +12,7 @@ from index.text import split_sentences
 # Chinese news credit labels, glossed in English so an English question ("who translated it?") can find them.
 # The gloss is added to the text that is searched and embedded, never to the text that is shown or quoted.
 CREDIT_GLOSS = {
-    "文": "text by reporter, written by",
+    "文": "text by reporter, written by, who wrote it, writer",
     "记者": "reporter, journalist of the newspaper",
     "翻译": "translated by, translator, translation",
     "译": "translated by, translator",

@@ -22,7 +22,8 @@ _ASKS = [
     ("date", re.compile(r"\bwhen\b|\bwhat (year|month|date)\b|\bwhich year\b|什么时候|何时|哪一?年|几月|哪个月|"
                         r"什么时间|日期", re.I)),
     ("who", re.compile(r"\bwho\b|\bwhose\b|\bwhich (company|companies|firm|enterprise|person|people|reporters?|"
-                       r"journalists?|authors?|writers?|translators?|editors?)\b|谁|哪位|"
+                       r"journalists?|authors?|writers?|translators?|editors?|newspapers?|papers?|publications?|media|"
+                       r"outlets?|agency|agencies|organi[sz]ations?|institutions?|universit(?:y|ies)|banks?)\b|谁|哪位|"
                        r"哪家|哪些(公司|企业|项目)|哪个公司|什么公司|什么企业", re.I)),
 ]
 _DATE = re.compile(
@@ -39,7 +40,7 @@ _ANAPHOR = re.compile(r"(?:It|Its|They|Their|This|These|That|Those|He|She|His|He
                       r"project|fund|plant|factory|cent(?:er|re)|group|enterprise|province|province's))\b|"
                       r"这家|该|其|此|它|他|她|这个|这些|这一")
 # Words about the document or its language versions, not about what it says: no passage is expected to hold them.
-_META_WORDS = {"articl", "stori", "news", "text", "author", "文章", "报道", "本文", "文中", "原文",
+_META_WORDS = {"articl", "report", "stori", "news", "text", "author", "文章", "报道", "本文", "文中", "原文",
                "version", "文版", "英文版", "中文版", "文名", "英文名", "中文名"}
 
 

@@ -34,7 +34,7 @@ _ABSTAIN = {
     "en": "The sources don't say {topic}. The nearest passages are listed below.",
     "zh": "资料中没有提到{topic}。以下是最接近的段落。",
 }
-_FOREIGN = {
+FOREIGN_QUOTE = {  # how an answer labels a sentence quoted from the other language's version
     "en": "The Chinese version says: {quote}",
     "zh": "英文版原文：{quote}",
 }
@@ -222,7 +222,7 @@ class Assistant(Runnable[Any, Answer]):
                 citations.append(Citation(n, chunk.chunk_id, chunk.doc_id, chunk.group, chunk.title, chunk.lang,
                                           chunk.text, ev.quote, self._aligned_text(chunk), chunk.section))
             if chunk.lang != lang:
-                parts.append(_FOREIGN[lang].format(quote=ev.quote) + f" [{n}]")
+                parts.append(FOREIGN_QUOTE[lang].format(quote=ev.quote) + f" [{n}]")
                 notes.append(f"quoted from the {'Chinese' if chunk.lang == 'zh' else 'English'} version")
             else:
                 parts.append(f"{ev.quote} [{n}]")

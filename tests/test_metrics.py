@@ -197,3 +197,12 @@ def test_summary_gives_every_figure_per_category_and_overall():
     assert overall["hit5_any"] == 0.5 and overall["f1"] == 0.5
     assert (overall["abstain_precision"], overall["abstain_recall"]) == (0.5, 1.0)
     assert overall["latency_p50_ms"] == 20 and overall["latency_p95_ms"] == pytest.approx(29)
+
+
+def test_a_labelled_quote_of_the_other_version_keeps_the_answers_language():
+    from eval.runner import answer_language
+
+    assert answer_language("The Chinese version says: 英文审校|王枥焓 [1]", "en") == "en"
+    assert answer_language("英文版原文：In Shaoguan, projects from China Telecom have opened. [1]", "zh") == "zh"
+    # Unlabelled text in the other language still counts against it.
+    assert answer_language("韶关已建成10条连接大湾区城市的400G全光运力网络。 [1]", "en") == "zh"
