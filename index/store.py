@@ -262,20 +262,21 @@ class Store:
         self.sentence_start = self._sentence_start()
         self.faiss = build_faiss(np.asarray(self.vectors), ann_threshold(self.manifest))
         self.manifest["faiss"]["type"] = "ivf" if isinstance(self.faiss, faiss.IndexIVFFlat) else "flat"
+        known = dict(zip((c.chunk_id for c in new), new_tokens, strict=True)) if new and new_tokens else {}
+
+        def tokens_of(c: Chunk) -> list[str]:
+            return known[c.chunk_id] if c.chunk_id in known else tokenize(c.search_text)
+
         for code, lang in enumerate(LANGS):
             rows = np.flatnonzero(self.lang_of == code)
             old = self.bm25.get(lang)
             if keep is not None and old is not None:
                 self.bm25[lang] = old.subset(keep[old.rows], rows)
             elif new is not None and old is not None:
-                added = [i for i, c in enumerate(new) if c.lang == lang]
-                token_lists = ([new_tokens[i] for i in added] if new_tokens is not None
-                               else [tokenize(new[i].search_text) for i in added])
-                self.bm25[lang] = BM25Index.build(token_lists, rows, old.vocab, old.counts)
+                added = [tokens_of(c) for c in new if c.lang == lang]
+                self.bm25[lang] = BM25Index.build(added, rows, old.vocab, old.counts)
             else:
-                known = dict(zip((c.chunk_id for c in new), new_tokens, strict=True)) if new and new_tokens else {}
-                self.bm25[lang] = BM25Index.build(
-                    [known.get(chunks[r].chunk_id) or tokenize(chunks[r].search_text) for r in rows], rows)
+                self.bm25[lang] = BM25Index.build([tokens_of(chunks[r]) for r in rows], rows)
 
     # ------------------------------------------------------------ writing
 

@@ -32,7 +32,6 @@ _DATE = re.compile(
     r"\b(19|20)\d{2}\b)", re.I)
 _ORG_ZH = re.compile(r"[\u4e00-\u9fff]{2,}?(公司|企业|集团|科技|工厂|中心|电信|联通|移动|数据|银行|大学)")
 _NAME_LATIN = re.compile(r"[A-Z][A-Za-z&'.-]*(?:\s+(?:of|and|&)?\s*[A-Z][A-Za-z&'.-]*)*")
-_NAME = re.compile(r"([A-Z][\w&'.-]*(?:\s+(?:of|and|&)?\s*[A-Z][\w&'.-]*)*)")
 _UNIT = re.compile(r"\s?(ms|毫秒|yuan|元|亿元|万元|acres?|亩|%|percent|racks?|标准机架|个|家|只|条|座|sub-funds?|"
                    r"projects?|enterprises?|cities|networks?)", re.I)
 _CLAUSE = re.compile(r"(?<=[;:，；：、—])\s*|(?<=,)(?!\d{3}(?!\d))\s*")  # never inside "546,000"
@@ -60,7 +59,6 @@ class Evidence:
     context_tokens: frozenset[str] = frozenset()  # tokens of the passage, its heading, title and translation
     readable: bool = True  # the question's words can be looked for (same language, or a translated article)
     translates: str = ""  # the sentence of the aligned passage (other language) that says the same
-    sentence_coverage: float = 0.0  # share (idf-weighted) of the question's terms in the sentence (or translation)
     context_text: str = ""  # the passage, its heading, title and translation, as one text
 
 
@@ -174,35 +172,32 @@ class Answerer:
             # aligned passage closest to it in meaning.
             translated = self._translations(chunk, vecs, q_lang if not same else ("zh" if q_lang == "en" else "en"))
             for j, quote in enumerate(_quotes(sentences, q_tokens + carried, kind)):
+                rendered = translated[j][0][translated[j][1]] if j in translated else ""
                 if same:
                     s_cov = self._sentence_coverage(q_tokens, [*sentences[:j], quote], j, q_lang)
                     carried_cov = self.coverage(carried, set(tokenize(quote)), q_lang) if carried else 0.0
-                elif j in translated:
+                elif rendered:
                     s_cov = self._sentence_coverage(q_tokens, *translated[j], q_lang)
-                    carried_cov = self.coverage(carried, set(tokenize(translated[j][0][translated[j][1]])),
-                                                q_lang) if carried else 0.0
+                    carried_cov = self.coverage(carried, set(tokenize(rendered)), q_lang) if carried else 0.0
                 else:
                     s_cov = carried_cov = 0.0
                 typed = _has_kind(quote, kind, counted if same else None, measure, question)
-                if typed and counted and not same and j in translated:  # counts what is asked, in translation
-                    texts, k = translated[j]
-                    typed = _counts_thing(texts[k], counted)
+                if typed and counted and not same and rendered:  # counts what is asked, in translation
+                    typed = _counts_thing(rendered, counted)
                 sim = float(sims[j])
                 if j and _ANAPHOR.match(sentences[j]):  # "The company was listed…": read with the sentence naming it
                     pair = vecs[j - 1].astype(np.float32) + vecs[j]
                     sim = max(sim, (sim + float(pair @ qvec) / (float(np.linalg.norm(pair)) + 1e-9)) / 2)
                 sim += 0.0 if same else 0.03  # cross-lingual cosines run lower
                 type_term = 0.0 if kind is None else (0.45 if typed else -0.15)
-                if kind in ("number", "date") and not typed and same and j in translated:  # its translation has it
-                    texts, k = translated[j]
-                    type_term = 0.2 if _has_kind(texts[k], kind, None, measure, question) else type_term
+                if kind in ("number", "date") and not typed and same and rendered:  # its translation has it
+                    type_term = 0.2 if _has_kind(rendered, kind, None, measure, question) else type_term
                 score = (5.0 * (sim - 0.8) + 0.5 * s_cov + 0.3 * chunk_cov + 0.2 * carried_cov
                          + type_term - 0.03 * i - (0.08 if not same else 0.0))
                 if wanted != q_lang:  # "what is it called in the English version?"
                     score += 1.0 if chunk.lang == wanted else -1.0
-                rendered = translated[j][0][translated[j][1]] if j in translated else ""
                 out.append(Evidence(i, chunk.chunk_id, chunk.lang, quote, score, chunk_cov, typed, sim, hit.dense,
-                                    frozenset(context_tokens), not self.unreadable(chunk, q_lang), rendered, s_cov,
+                                    frozenset(context_tokens), not self.unreadable(chunk, q_lang), rendered,
                                     "\n".join(context_text)))
         return sorted(out, key=lambda e: -e.score)
 
@@ -245,7 +240,7 @@ class Answerer:
             type_term = -1.0  # "how many cars" and the passage counts no cars
         if measure_asked(question) and not best.typed:
             type_term = -1.0  # "how much is it investing" and the sentence gives acres
-        if kind == "who" and not best.typed and same and best.lang == "en":
+        if kind == "who" and not best.typed and best.lang == "en" == detect_lang(question):
             # "Who manages the fund?" and the sentence names no one but the fund. English only: a capital letter
             # marks a name there; Chinese person names have no mark that a pattern can see.
             type_term = -1.0
