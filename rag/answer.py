@@ -354,11 +354,18 @@ def _counts_thing(text: str, counted: list[str]) -> bool:
     return any(_counted_after(text, end, counted) for _, end, _ in numbers_in(text))
 
 
+# Head nouns that count the same things: "how many AI companies" is answered by "3,000 AI enterprises".
+_SAME_COUNT = [("compani", "enterpris", "firm", "busi"), ("公司", "企业")]
+
+
 def _counted_after(text: str, end: int, counted: list[str]) -> bool:
     """Whether the number ending at `end` counts the thing: "546,000 standard racks", "54.6万标准机架"."""
+    def forms(t: str) -> tuple[str, ...]:
+        return next((group for group in _SAME_COUNT if t in group), (t,))
+
     if counted[0].isascii():  # by substring, so web-dump glued words ("enterprisesforming") still count
-        return all(t in text[end : end + 40].lower() for t in counted)
-    return any(t in text[end : end + 12] for t in counted)
+        return all(any(f in text[end : end + 40].lower() for f in forms(t)) for t in counted)
+    return any(f in text[end : end + 12] for t in counted for f in forms(t))
 
 
 def _has_kind(text: str, kind: str | None, counted: list[str] | None = None, measure: str | None = None,
