@@ -150,7 +150,8 @@ def index_sources(
 
 def embed_chunks(embedder, chunks: list[Chunk], cache: EmbeddingCache | None,
                  progress: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
-    """(chunk vectors (n, dim), sentence vectors (total sentences, dim), units that needed the model).
+    """(chunk vectors (n, dim) float32, sentence vectors (total sentences, dim) float16, units that needed the
+    model).
 
     Each sentence (and each distinct section heading) is embedded once; a chunk's vector is the normalised
     mean of its sentences and heading."""
@@ -160,13 +161,17 @@ def embed_chunks(embedder, chunks: list[Chunk], cache: EmbeddingCache | None,
     vecs = embed_passages(embedder, distinct, cache, progress=progress)
     position = {t: i for i, t in enumerate(distinct)}
     chunk_vecs = np.zeros((len(chunks), embedder.dim), dtype="float32")
-    sentence_vecs = []
+    # Filled in place, in the store's float16: at 100k chunks a list of per-chunk float32 arrays and its
+    # concatenation cost 2 GB for what is 460 MB stored.
+    sentence_vecs = np.empty((sum(len(u) - 1 for u in units), embedder.dim), dtype="float16")
+    at = 0
     for i, (heading, *sentences) in enumerate(units):
         s = vecs[[position[t] for t in sentences]]  # (n_sentences, dim)
-        sentence_vecs.append(s)
+        sentence_vecs[at : at + len(s)] = s
+        at += len(s)
         total = s.sum(0) + (vecs[position[heading]] if heading else 0)
         chunk_vecs[i] = total / (np.linalg.norm(total) + 1e-12)
-    return chunk_vecs, np.concatenate(sentence_vecs) if sentence_vecs else vecs[:0], embedded
+    return chunk_vecs, sentence_vecs, embedded
 
 
 def _model_id(spec: str) -> str:

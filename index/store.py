@@ -206,9 +206,8 @@ class Store:
             self.manifest["documents"][doc_id] = info
         self.doc_ids = list(self.manifest["documents"])
         self._chunks = all_chunks + list(chunks)
-        self.vectors = np.concatenate([np.asarray(self.vectors), np.asarray(vectors, dtype="float32")])
-        self.sentence_vectors = np.concatenate([np.asarray(self.sentence_vectors),
-                                                np.asarray(sentence_vectors, dtype="float16")])
+        self.vectors = _append(self.vectors, np.asarray(vectors, dtype="float32"))
+        self.sentence_vectors = _append(self.sentence_vectors, np.asarray(sentence_vectors, dtype="float16"))
         self._rebuild_indexes(new=list(chunks), new_tokens=tokens)
 
     def remove_chunks(self, chunk_ids: Iterable[str]) -> int:
@@ -322,6 +321,11 @@ class Store:
         for stale in directory.glob(".tmp-v-*"):
             shutil.rmtree(stale, ignore_errors=True)
         return version
+
+
+def _append(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """old + new rows; no copy of `new` when there is nothing to append it to (a first build)."""
+    return new if len(old) == 0 else np.concatenate([np.asarray(old), new])
 
 
 def ivf_shape(n: int) -> tuple[int, int]:
