@@ -236,9 +236,11 @@ class Answerer:
         Guangzhou)."""
         type_term = 0.0 if kind is None else (0.1 if best.typed else -0.2)
         same = best.lang == detect_lang(question)
-        if kind == "number" and counted_thing(question) and not measure_asked(question) and not best.typed and same:
+        measure = measure_asked(question)
+        counted = [] if measure else counted_thing(question)  # as in `candidates`
+        if kind == "number" and counted and not best.typed and same:
             type_term = -1.0  # "how many cars" and the passage counts no cars
-        if measure_asked(question) and not best.typed:
+        if measure and not best.typed:
             type_term = -1.0  # "how much is it investing" and the sentence gives acres
         if kind == "who" and not best.typed and best.lang == "en" == detect_lang(question):
             # "Who manages the fund?" and the sentence names no one but the fund. English only: a capital letter
