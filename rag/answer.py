@@ -18,7 +18,9 @@ _ASKS = [
     ("number", re.compile(r"\bhow (many|much|far|long|large|big|low|high)\b|"
                           r"\bwhat (is|was) the (total|number|scale|size|one-way|"
                           r"amount|latency|percentage|share)|\bwhat percentage|多少|几[个家只条座]|多大|多远|多久|"
-                          r"规模|时延|比例|百分之|占比|\brate\b|\bpercentage\b|\bproportion\b", re.I)),
+                          r"规模|时延|比例|百分之|占比|\brate\b|\bpercentage\b|\bproportion\b|"
+                          r"\bwhat (?:is|was|are|were) (?:the |its |their |[\w&.-]+'s )?(?:[\w-]+ ){0,2}?(?:price|cost|"
+                          r"revenue|population|valuation|budget|salary|turnover|profit)s?\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\bwhat (year|month|date)\b|\bwhich year\b|什么时候|何时|哪一?年|几月|哪个月|"
                         r"什么时间|日期", re.I)),
     ("who", re.compile(r"\bwho\b|\bwhose\b|\bwhich (company|companies|firm|enterprise|person|people|reporters?|"
@@ -42,6 +44,26 @@ _ANAPHOR = re.compile(r"(?:It|Its|They|Their|This|These|That|Those|He|She|His|He
 _META_WORDS = {"articl", "report", "stori", "news", "text", "author", "文章", "报道", "本文", "文中", "原文",
                "version", "文版", "英文版", "中文版", "文名", "英文名", "中文名"}
 
+# Events that a date belongs to. "When will it be finished?" is not answered by the day it broke ground, and "when
+# did it go public?" is answered by the day it was listed: same event, other words.
+_EVENTS = {
+    "begin": re.compile(r"\b(?:break|breaks|broke|breaking) ground\b|\bground-?breaking\b|\b(?:start|starts|started|"
+                        r"began|begin|begins|commenc\w*) (?:construction|building|work)\b|\bconstruction (?:start|"
+                        r"began|begin|commenc)\w*|开工|动工|奠基|破土", re.I),
+    "finish": re.compile(r"\b(?:finish(?:ed|es)?|complet(?:e|ed|es|ion)|operational|(?:in|into) (?:operation|service)|"
+                         r"up and running)\b|建成|竣工|完工|投产|投入(?:使用|运营|运行)|落成|点亮", re.I),
+    "listing": re.compile(r"\b(?:go|goes|going|went|gone) public\b|\bIPO\b|\blist(?:s|ed|ing)? on\b|上市|挂牌|"
+                          r"登陆[\u4e00-\u9fff]{0,3}板", re.I),
+    "plan": re.compile(r"\bplan(?:s|ned|ning)?\b|\bto be built\b|\btarget(?:s|ed)?\b|规划|计划|拟建|目标", re.I),
+    "founding": re.compile(r"\b(?:founded|incorporated)\b|\b(?:was|were) (?:established|set up)\b|成立|创立|创办",
+                           re.I),
+}
+
+
+def events_in(text: str) -> set[str]:
+    """The kinds of event a text speaks of ("begin", "finish", "listing", "founding")."""
+    return {name for name, pattern in _EVENTS.items() if pattern.search(text)}
+
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
@@ -63,7 +85,8 @@ class Evidence:
 
 
 _NOT_NAMES = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were", "do",
-              "does", "did", "the", "in", "on", "by", "and", "apart", "roughly", "name", "tell", "ai", "i"}
+              "does", "did", "the", "in", "on", "by", "and", "apart", "roughly", "name", "tell", "ai", "i", "english",
+              "chinese"}
 
 
 # Capitalised because they open a sentence, not because they name anything.
@@ -75,8 +98,8 @@ _OPENERS = {"in", "the", "as", "so", "for", "at", "meanwhile", "through", "multi
 
 def proper_names(question: str) -> list[str]:
     """Capitalised English words inside the question (names of places, companies, people), as tokens."""
-    words = re.findall(r"(?<![\w'])([A-Z][a-zA-Z]+)", question)
-    return [t for w in words if w.lower() not in _NOT_NAMES for t in tokenize(w)]
+    words = re.findall(r"(?<![\w'-])([A-Z][a-zA-Z]+(?:-[A-Za-z]+)*)", question)  # "Eco-Factory" is one word
+    return [t for w in words if w.lower() not in _NOT_NAMES and w.lower() not in _OPENERS for t in tokenize(w)]
 
 
 _ASKS_ENGLISH = re.compile(r"英文|英语|English")
@@ -148,7 +171,10 @@ class Answerer:
         kind = question_kind(question)
         measure = measure_asked(question)
         counted = [] if measure else counted_thing(question)
+        asked_events = events_in(question)
         wanted = prefer or asked_language(question, q_lang)
+        # "What is GDS called in the Chinese version?": the sentence wanted is the one whose translation names it.
+        looked_up = (proper_names(question), chinese_names(question)) if wanted != q_lang else ([], ())
         out: list[Evidence] = []
         for i, hit in enumerate(hits[:n_hits]):
             chunk = hit.chunk
@@ -184,6 +210,9 @@ class Answerer:
                 typed = _has_kind(quote, kind, counted if same else None, measure, question)
                 if typed and counted and not same and rendered:  # counts what is asked, in translation
                     typed = _counts_thing(rendered, counted)
+                told = events_in(f"{quote} {rendered}") if asked_events else set()
+                if typed and told and kind in ("date", "number"):
+                    typed = bool(asked_events & told)  # the date or figure of the event asked about, not another
                 sim = float(sims[j])
                 if j and _ANAPHOR.match(sentences[j]):  # "The company was listed…": read with the sentence naming it
                     pair = vecs[j - 1].astype(np.float32) + vecs[j]
@@ -193,9 +222,10 @@ class Answerer:
                 if kind in ("number", "date") and not typed and same and rendered:  # its translation has it
                     type_term = 0.2 if _has_kind(rendered, kind, None, measure, question) else type_term
                 score = (5.0 * (sim - 0.8) + 0.5 * s_cov + 0.3 * chunk_cov + 0.2 * carried_cov
-                         + type_term - 0.03 * i - (0.08 if not same else 0.0))
+                         + type_term - 0.03 * i - (0.08 if not same else 0.0) + (0.2 if asked_events & told else 0.0))
                 if wanted != q_lang:  # "what is it called in the English version?"
                     score += 1.0 if chunk.lang == wanted else -1.0
+                    score += 0.5 if _renders(rendered, *looked_up) else 0.0
                 out.append(Evidence(i, chunk.chunk_id, chunk.lang, quote, score, chunk_cov, typed, sim, hit.dense,
                                     frozenset(context_tokens), not self.unreadable(chunk, q_lang), rendered,
                                     "\n".join(context_text)))
@@ -235,24 +265,98 @@ class Answerer:
         names in the question are in the passage at all (a passage about Shenzhen doesn't answer for
         Guangzhou)."""
         type_term = 0.0 if kind is None else (0.1 if best.typed else -0.2)
-        same = best.lang == detect_lang(question)
+        q_lang = detect_lang(question)
+        same = best.lang == q_lang
         measure = measure_asked(question)
         counted = [] if measure else counted_thing(question)  # as in `candidates`
         if kind == "number" and counted and not best.typed and same:
             type_term = -1.0  # "how many cars" and the passage counts no cars
+        if kind in ("number", "date") and not best.typed and not _has_kind(best.translates, kind):
+            type_term = -1.0  # "which year" and neither the sentence nor its translation gives one
         if measure and not best.typed:
             type_term = -1.0  # "how much is it investing" and the sentence gives acres
-        if kind == "who" and not best.typed and best.lang == "en" == detect_lang(question):
+        if kind == "who" and not best.typed and best.lang == "en" == q_lang:
             # "Who manages the fund?" and the sentence names no one but the fund. English only: a capital letter
             # marks a name there; Chinese person names have no mark that a pattern can see.
             type_term = -1.0
-        names = [*proper_names(question), *chinese_names(question)] if best.readable else []
-        missing = [n for n in names if not set(tokenize(n)) <= best.context_tokens and n not in best.context_text]
-        type_term -= 0.5 * len(missing)
+        english, chinese = proper_names(question), chinese_names(question)
+        if kind == "number" and counted and same and _counted_for_others(best.quote, counted, question):
+            type_term = -1.0  # "how many AI firms in all of Guangdong" and the sentence counts Shenzhen's
+        if kind == "number" and (measure or counted) and _total_for_others(best, question, english, chinese):
+            type_term = -1.0  # "how much is Tencent itself investing" and the figure is the total of 22 projects
+        if kind == "number" and same and _pairs_others(best, question, english, chinese):
+            type_term = -1.0  # "韶关到香港的时延" and the sentence gives it to 广州 and 深圳 only
+        asked = events_in(question)
+        if asked:
+            told = events_in(f"{best.quote} {best.translates}")
+            if asked & told:
+                type_term += 0.3  # "go public" and "was listed on": the event asked about, in other words
+            elif told and kind in ("date", "number"):
+                # "when will it be finished" and the date is when it broke ground; "how many racks are in operation"
+                # and the number is of racks planned: it never fits
+                type_term = -2.0
+        if best.readable:
+            # Nothing in the passage or its translation says that name. A capitalised English word is a name; what
+            # jieba tags as a Chinese name is often an ordinary word (籍贯, 大洋 on CMRC), so it weighs half.
+            type_term -= 1.0 * sum(n not in best.context_tokens for n in english)  # already tokens
+            type_term -= 0.5 * sum(not set(tokenize(n)) <= best.context_tokens and n not in best.context_text
+                                   for n in chinese)
+            if asked_language(question, q_lang) != q_lang and _renders(best.translates, english, chinese):
+                type_term += 0.5  # "what is 爱特云翔 called in the English version": the sentence renders it
         if best.coverage == 0:
             type_term -= 0.5  # not one of the question's words in the passage or its translation
         # A sentence that says "the company" matches less than its passage does: take the better of the two.
         return round(5.0 * (max(best.sim, best.passage_sim - 0.02) - 0.8) + best.coverage + type_term, 4)
+
+
+_TOTAL = re.compile(r"\b(?:total|combined|altogether|in all|aggregate|cumulative)\b|总|合计|累计|一共|共计", re.I)
+
+
+def _total_for_others(best: Evidence, question: str, english: list[str], chinese: tuple[str, ...]) -> bool:
+    """Whether the figure is a total over many ("a total investment of 62.1 billion yuan" across 22 projects)
+    while the question asks about one of them by a name that neither the sentence, the one before it nor its
+    translation says. A question that asks for the total itself is answered by it."""
+    if _TOTAL.search(question) or not _TOTAL.search(best.quote) or (not english and not chinese):
+        return False
+    measure = measure_asked(question)
+    counted = [] if measure else counted_thing(question)
+    answering = [start for start, end, _ in numbers_in(best.quote)  # the figures of what is asked
+                 if (_MEASURE_UNIT[measure].match(best.quote, end) if measure
+                     else _counted_after(best.quote, end, counted))]
+    if not answering or not all(_TOTAL.search(_clause_before(best.quote, start)) for start in answering):
+        return False  # "22 projects have settled in, with a total investment of…": the count is not the total
+    at = best.context_text.find(best.quote)
+    head = best.context_text[:at] if at > 0 else ""
+    sentences = [t for t in re.split(r"(?<=[.!?。！？\n])\s*", head) if re.search(r"\w", t)]
+    before = sentences[-1] if sentences else ""
+    around = f"{before} {best.quote} {best.translates}"
+    words = set(tokenize(around))
+    return any(n not in words for n in english) or any(n not in around for n in chinese)
+
+
+def _pairs_others(best: Evidence, question: str, english: list[str], chinese: tuple[str, ...]) -> bool:
+    """Whether the sentence pairs values with items ("to Guangzhou and Shenzhen … respectively"), none of them the
+    question's, and the question names something that neither the passage nor its translation says: the value
+    asked for is not in the list."""
+    quote = best.quote
+    pairs = _respective_pairs(quote)
+    counted = counted_thing(question)
+    if not pairs or (counted and not any(_counted_after(quote, end, counted) for _, (_, end) in pairs)):
+        return False  # "how many networks…": the paired values are not what is asked
+    q_tokens = set(tokenize(question))
+    for item, _ in pairs:  # an item is known by its name ("深圳"), not by words it shares with the question (时延)
+        names = set(proper_names(item)) | {t for n in chinese_names(item) for t in tokenize(n)}
+        if q_tokens & (names or set(tokenize(item))):
+            return False
+    return any(n not in best.context_tokens for n in english) or any(n not in best.context_text for n in chinese)
+
+
+def _renders(translation: str, english: list[str], chinese: tuple[str, ...]) -> bool:
+    """Whether a sentence's translation says every name of the question (English names as tokens)."""
+    if not english and not chinese:
+        return False
+    words = set(tokenize(translation)) if english else set()
+    return all(n in words for n in english) and all(n in translation for n in chinese)
 
 
 _SENTENCE_END = re.compile(r"[.!?。！？…]+[\"'”’」』)）]*$")
@@ -321,19 +425,24 @@ def counted_thing(question: str) -> list[str]:
 # "How much is it investing?" wants an amount of money and "what is the utilization rate?" a percentage: a number
 # of anything else (acres, racks) does not answer them. Units are matched in either language.
 _MEASURE_ASKED = [
-    ("money", re.compile(r"\binvest|\bcost|\bspen[dt]|\bprice|\bworth|\bbudget|\brevenue|投资|资金|多少钱|金额|花费|"
+    ("money", re.compile(r"\binvest|\bcost|\bspen[dt]|\bprice|\bworth|\bbudget|\brevenue|\bmoney\b|\bfunding\b|"
+                         r"\brais(?:e|ed|ing)\b|\bput (?:in|into)\b|投资|资金|钱|金额|花费|"
                          r"成本|造价|融资|营收|收入", re.I)),
+    ("people", re.compile(r"\bpopulation\b|\binhabitants\b|\bresidents\b|人口|居民", re.I)),
     ("rate", re.compile(r"\brate\b|\bpercentage\b|\bproportion\b|\bshare of\b|比例|占比|百分比|[^频]率", re.I)),
 ]
 _MEASURE_UNIT = {
     "money": re.compile(r"\s?(?:(?:billion|million|trillion|thousand)\s)?(?:yuan|dollars?|RMB|euros?)\b|\s?[千万亿]*元|"
                         r"\s?美元", re.I),
     "rate": re.compile(r"\s?(?:%|％|percent\b|per cent\b)"),
+    "people": re.compile(r"\s?(?:(?:million|thousand|billion)\s)?(?:people|persons|residents|inhabitants)\b|"
+                         r"\s?[万亿]?(?:人|常住人口|户籍人口)", re.I),
 }
 
 
 def measure_asked(question: str) -> str | None:
-    """"money" or "rate" when a number question asks for an amount of money or a percentage."""
+    """"money", "rate" or "people" when a number question asks for an amount of money, a percentage or a
+    population."""
     if question_kind(question) != "number":
         return None
     counted = counted_thing(question)
@@ -358,6 +467,7 @@ def _counts_thing(text: str, counted: list[str]) -> bool:
 
 # Head nouns that count the same things: "how many AI companies" is answered by "3,000 AI enterprises".
 _SAME_COUNT = [("compani", "enterpris", "firm", "busi"), ("公司", "企业")]
+_MEASURE_WORDS_ZH = {"亩", "吨", "元"}  # units of measure, where the other words after 多少 are classifiers
 
 
 def _counted_after(text: str, end: int, counted: list[str]) -> bool:
@@ -367,7 +477,40 @@ def _counted_after(text: str, end: int, counted: list[str]) -> bool:
 
     if counted[0].isascii():  # by substring, so web-dump glued words ("enterprisesforming") still count
         return all(any(f in text[end : end + 40].lower() for f in forms(t)) for t in counted)
+    if counted[0] in _MEASURE_WORDS_ZH:  # "多少吨水": tonnes right after the number, not "30%用电用水"
+        return re.match(r"\s*[多余十百千万亿]*" + counted[0], text[end:]) is not None
     return any(f in text[end : end + 12] for t in counted for f in forms(t))
+
+
+_CLAUSE_START = re.compile(r".*[,;:，；：、—(（]", re.S)
+
+
+def _clause_before(text: str, start: int, reach: int = 80) -> str:
+    """The words of the clause that lead up to position `start` ("with a total investment of")."""
+    before = text[max(0, start - reach) : start]
+    return before[m.end():] if (m := _CLAUSE_START.match(before)) else before
+
+
+def _counted_for_others(text: str, counted: list[str], question: str) -> bool:
+    """Whether every count of the thing in `text` belongs to a place or body the question does not name:
+    "Shenzhen's over 3,000 AI enterprises" / "3000家深圳人工智能企业" for a question about all of Guangdong. The
+    owner is a name in the count's own clause before the number, or between the number and the thing; the
+    question may say it in lower case ("the science and technology fund")."""
+    chinese = chinese_names(question)
+    if not proper_names(question) and not chinese:
+        return False  # the question names no one: it does not ask for anyone's count in particular
+    asked = set(tokenize(question))
+    owned = []
+    for start, end, _ in numbers_in(text):
+        if not _counted_after(text, end, counted):
+            continue
+        near = _clause_before(text, start) + " " + text[end : end + 12]
+        names = set(proper_names(near)) - {t for w in _OPENERS for t in tokenize(w)}
+        names |= set(chinese_names(near)) if not near.isascii() else set()
+        if not names:
+            return False  # a count with no owner of its own: the question's subject may be the sentence's
+        owned.append(bool(names & asked) or any(a in near for a in chinese))
+    return bool(owned) and not any(owned)
 
 
 def _has_kind(text: str, kind: str | None, counted: list[str] | None = None, measure: str | None = None,
@@ -390,23 +533,27 @@ def _has_kind(text: str, kind: str | None, counted: list[str] | None = None, mea
 _RESPECTIVELY = re.compile(r"respectively|分别")
 
 
-def _respectively(quote: str, q_tokens: set[str]) -> str | None:
-    """"to Guangzhou and Shenzhen ... 1.3 ms and 1.66 ms respectively": the value paired with the item the
-    question names, by position."""
+def _respective_pairs(quote: str) -> list[tuple[str, tuple[int, int]]]:
+    """"to Guangzhou and Shenzhen ... 1.3 ms and 1.66 ms respectively": each item with the span of its value, by
+    position; empty when the sentence pairs nothing."""
     marker = _RESPECTIVELY.search(quote)
     if not marker:
-        return None
+        return []
     spans = [(a, b) for a, b, _ in numbers_in(quote)]
     after = [(a, b) for a, b in spans if marker.end() <= a <= marker.end() + 30]  # 分别降至1.3ms、1.66ms
     before = [(a, b) for a, b in spans if marker.start() - 40 <= a < marker.start()]  # to 1.3 and 1.66 ms respectively
     values = after if len(after) >= 2 else before
     if len(values) < 2:
-        return None
+        return []
     items_text = quote[: min(values[0][0], marker.start())]
-    items = [t for t in re.split(r"、|,|，| and |和|与|及", items_text)[-len(values):]]
-    for index, item in enumerate(items):
-        if q_tokens & set(tokenize(item[-16:])):  # the item's own words, not the clause before it
-            a, b = values[index]
+    items = re.split(r"、|,|，| and |和|与|及", items_text)[-len(values):]
+    return [(item[-16:], value) for item, value in zip(items, values, strict=False)]  # the item's own words
+
+
+def _respectively(quote: str, q_tokens: set[str]) -> str | None:
+    """The value paired with the item the question names, in a sentence that pairs items with values."""
+    for item, (a, b) in _respective_pairs(quote):
+        if q_tokens & set(tokenize(item)):
             unit = _UNIT.match(quote, b)
             return quote[a : unit.end() if unit and unit.group(1) in ("ms", "毫秒", "%", "yuan", "元") else b].strip()
     return None

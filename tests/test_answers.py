@@ -180,3 +180,108 @@ def test_chinese_names_are_places_people_and_firms_not_the_language_versions():
 
     assert "香港" in chinese_names("韶关到香港的网络单向时延是多少？")
     assert chinese_names("爱特云翔在英文版里被写成什么名字？") == ("爱特云翔",)
+
+
+def test_a_date_belongs_to_the_event_the_question_asks_about():
+    from rag.answer import events_in
+
+    assert events_in("When did the firm go public?") & events_in("It was listed on the Nasdaq in May 2019.")
+    assert events_in("这家公司何时上市？") & events_in("该公司于2023年4月成功登陆科创板。")
+    assert events_in("When will the plant be completed?") == {"finish"}
+    assert events_in("The plant broke ground last spring.") == {"begin"}
+    assert events_in("新工厂预计明年建成投产。") == {"finish"}
+    assert events_in("项目去年底正式开工。") == {"begin"}
+    assert events_in("The city has 3,000 AI firms.") == set()
+
+
+def test_when_it_will_be_finished_is_not_answered_by_when_it_broke_ground(kb):
+    started = kb.ask("When did construction start on Tencent's computing center in Shaoguan?")
+    assert not started.abstained and "end of last year" in started.text
+    for question in ("When is the Tencent computing center in Shaoguan due to be completed?",
+                     "腾讯韶关智算中心什么时候建成？"):
+        assert kb.ask(question).abstained, question
+
+
+def test_going_public_is_answered_by_the_day_it_was_listed(kb):
+    answer = kb.ask("When did Intellifusion go public?")
+    assert not answer.abstained and "April 2023" in answer.text
+
+
+def test_a_count_that_belongs_to_another_place_does_not_answer():
+    from rag.answer import _counted_for_others
+
+    sentence = "Meanwhile, Shenzhen's over 3,000 AI enterprises form a complete chain."
+    assert _counted_for_others(sentence, ["enterpris"], "How many AI enterprises does Guangdong have?")
+    assert not _counted_for_others(sentence, ["enterpris"], "How many AI enterprises does Shenzhen have?")
+    assert not _counted_for_others(sentence, ["enterpris"], "How many AI enterprises are there?")  # no one named
+    zh = "到2026年超过3000家深圳人工智能企业串联起全链生态。"
+    assert _counted_for_others(zh, ["家", "人工"], "广州一共有多少家人工智能企业？")
+    assert not _counted_for_others(zh, ["家", "人工"], "深圳有多少家人工智能企业？")
+    fund = 'the "Guangzhou Science and Technology Innovation Fund of Funds" has launched 36 sub-funds'
+    assert not _counted_for_others(fund, ["sub-fund"], "How many sub-funds has the technology innovation fund "
+                                                       "of funds in Guangzhou launched?")
+
+
+def test_a_count_for_the_whole_province_is_not_answered_by_one_citys(kb):
+    assert kb.ask("How many AI enterprises does Guangdong have in all?").abstained
+    answer = kb.ask("深圳有多少家人工智能企业？")
+    assert not answer.abstained and "3000" in answer.text
+
+
+def test_a_name_asked_in_the_other_version_is_found_through_the_translation(kb):
+    answer = kb.ask("爱特云翔在英文版里被写成什么名字？")
+    assert not answer.abstained and "AI Tech Flsay" in answer.text and "英文版" in answer.text
+
+
+def test_hyphenated_and_possessive_names_are_found_in_their_passage(kb):
+    from rag.answer import proper_names
+
+    assert proper_names("What is GAC Aion's Eco-Factory known for?") == ["gac", "aion", "eco-factori"]
+    assert "english" not in proper_names("What is its English name?")
+    answer = kb.ask("In which city is Hisense Visual Technology's zero-carbon TV factory?")
+    assert not answer.abstained and "Jiangmen" in answer.text and answer.support > 1.0
+
+
+def test_a_total_over_many_does_not_answer_for_one_of_them(kb):
+    for question in ("How much is Tencent investing in its Shaoguan computing center?",
+                     "How much has Tencent alone put into the Shaoguan center?"):
+        assert kb.ask(question).abstained, question
+    for question in ("How much investment have the computing projects in Shaoguan attracted?",
+                     "What is the total investment of the projects in Shaoguan?"):
+        answer = kb.ask(question)
+        assert not answer.abstained and "62.1 billion yuan" in answer.text, question
+
+
+def test_a_value_paired_with_other_places_does_not_answer_for_an_unnamed_one(kb):
+    assert kb.ask("韶关到香港的网络单向时延是多少？").abstained
+    assert kb.ask("What is the one-way latency from Shaoguan to Macao?").abstained
+    answer = kb.ask("韶关到广州的时延是多少？")
+    assert not answer.abstained and answer.short == "1.3ms"
+
+
+def test_plans_are_not_what_is_already_running():
+    from rag.answer import events_in
+
+    assert events_in("with a planned construction of 546,000 standard racks") == {"plan"}
+    assert events_in("How many racks are already in operation?") == {"finish"}
+    assert events_in("韶关规划建设54.6万标准机架") == {"plan"}
+
+
+def test_what_a_number_question_measures():
+    from rag.answer import _counted_after, measure_asked, question_kind
+
+    assert question_kind("What was Intellifusion's share price when it listed?") == "number"
+    assert measure_asked("What was Intellifusion's share price when it listed?") == "money"
+    assert measure_asked("What is the population of Shaoguan?") == "people"
+    assert measure_asked("韶关有多少人口？") == "people"
+    assert measure_asked("入驻韶关的项目一共投了多少钱？") == "money"
+    assert measure_asked("How much money did the fund raise?") == "money"
+    text = "实现超过30%用电用水资源的节约，每年节水1.2万吨"
+    assert not _counted_after(text, text.index("%"), ["吨", "水"])  # "30%…用水" is no tonnage
+    assert _counted_after(text, text.index("万吨") + 1, ["吨", "水"])
+
+
+def test_words_that_open_a_question_are_not_names():
+    from rag.answer import proper_names
+
+    assert proper_names("According to the article, how many clusters does China have?") == ["china"]
