@@ -166,6 +166,21 @@ def chinese_names(text: str) -> tuple[str, ...]:
                                and not _LANGUAGE_WORD.search(w) and not re.search(r"哪|什么|多少", w)))
 
 
+_COMMON_WORD = 100  # dictionary frequency; 成都 2770, 珠海 366, 韶关 68, coined words 0
+
+
+@lru_cache(maxsize=4096)
+def well_known_place(name: str) -> bool:
+    """Whether jieba's dictionary knows `name` as a place and as a common word (成都, 香港; not the 巴士-like tags
+    or the names it coins for unknown words). A question about such a place that no passage mentions is out of
+    scope; a rare or coined "name" may just be spelled another way in the text."""
+    import jieba.posseg
+
+    _jieba()
+    words = list(jieba.posseg.cut(name))
+    return len(words) == 1 and words[0].flag == "ns" and jieba.dt.FREQ.get(name, 0) >= _COMMON_WORD
+
+
 def tokenize(text: str) -> list[str]:
     """Search tokens for BM25: jieba words for Chinese, lower-cased stemmed words for English, and every
     number in canonical form prefixed '#' so `546,000` and `54.6万` match across languages."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.store import Store
-from index.text import chinese_names, detect_lang, numbers_in, tokenize
+from index.text import chinese_names, detect_lang, numbers_in, tokenize, well_known_place
 from rag.retrieve import Hit
 
 # What kind of fact a question asks for, and the pattern of text that carries it.
@@ -153,6 +153,12 @@ class Answerer:
             self._idf[(token, lang)] = value
         return value
 
+    def known(self, name: str, lang: str) -> bool:
+        """Whether some passage of the index in `lang` has every search token of `name`."""
+        index = self.store.bm25.get(lang)
+        return index is not None and all((col := index.vocab.get(t)) is not None and index.df[col] > 0
+                                         for t in tokenize(name))
+
     def coverage(self, q_tokens: list[str], text_tokens: set[str], lang: str) -> float:
         """idf-weighted share of the question's content tokens that occur in the text."""
         q = [t for t in dict.fromkeys(q_tokens) if t not in _META_WORDS]
@@ -171,7 +177,7 @@ class Answerer:
         kind = question_kind(question)
         measure = measure_asked(question)
         counted = [] if measure else counted_thing(question)
-        asked_events = events_in(question)
+        asked_events = events_in(question) if kind in ("date", "number") else set()
         wanted = prefer or asked_language(question, q_lang)
         # "What is GDS called in the Chinese version?": the sentence wanted is the one whose translation names it.
         looked_up = (proper_names(question), chinese_names(question)) if wanted != q_lang else ([], ())
@@ -211,7 +217,7 @@ class Answerer:
                 if typed and counted and not same and rendered:  # counts what is asked, in translation
                     typed = _counts_thing(rendered, counted)
                 told = events_in(f"{quote} {rendered}") if asked_events else set()
-                if typed and told and kind in ("date", "number"):
+                if typed and told:
                     typed = bool(asked_events & told)  # the date or figure of the event asked about, not another
                 sim = float(sims[j])
                 if j and _ANAPHOR.match(sentences[j]):  # "The company was listed…": read with the sentence naming it
@@ -221,8 +227,10 @@ class Answerer:
                 type_term = 0.0 if kind is None else (0.45 if typed else -0.15)
                 if kind in ("number", "date") and not typed and same and rendered:  # its translation has it
                     type_term = 0.2 if _has_kind(rendered, kind, None, measure, question) else type_term
+                if typed and asked_events & told:
+                    type_term += 0.2  # the date or figure of the very event asked about
                 score = (5.0 * (sim - 0.8) + 0.5 * s_cov + 0.3 * chunk_cov + 0.2 * carried_cov
-                         + type_term - 0.03 * i - (0.08 if not same else 0.0) + (0.2 if asked_events & told else 0.0))
+                         + type_term - 0.03 * i - (0.08 if not same else 0.0))
                 if wanted != q_lang:  # "what is it called in the English version?"
                     score += 1.0 if chunk.lang == wanted else -1.0
                     score += 0.5 if _renders(rendered, *looked_up) else 0.0
@@ -271,8 +279,8 @@ class Answerer:
         counted = [] if measure else counted_thing(question)  # as in `candidates`
         if kind == "number" and counted and not best.typed and same:
             type_term = -1.0  # "how many cars" and the passage counts no cars
-        if kind in ("number", "date") and not best.typed and not _has_kind(best.translates, kind):
-            type_term = -1.0  # "which year" and neither the sentence nor its translation gives one
+        if kind == "number" and not best.typed and not _has_kind(best.translates, kind):
+            type_term = -1.0  # "how many" and neither the sentence nor its translation gives a number
         if measure and not best.typed:
             type_term = -1.0  # "how much is it investing" and the sentence gives acres
         if kind == "who" and not best.typed and best.lang == "en" == q_lang:
@@ -286,21 +294,23 @@ class Answerer:
             type_term = -1.0  # "how much is Tencent itself investing" and the figure is the total of 22 projects
         if kind == "number" and same and _pairs_others(best, question, english, chinese):
             type_term = -1.0  # "韶关到香港的时延" and the sentence gives it to 广州 and 深圳 only
-        asked = events_in(question)
+        asked = events_in(question) if kind in ("date", "number") else set()
         if asked:
             told = events_in(f"{best.quote} {best.translates}")
-            if asked & told:
-                type_term += 0.3  # "go public" and "was listed on": the event asked about, in other words
-            elif told and kind in ("date", "number"):
+            if asked & told:  # "go public" and "was listed on": the event asked about, in other words, with its date
+                type_term += 0.3 if best.typed else 0.0
+            elif told:
                 # "when will it be finished" and the date is when it broke ground; "how many racks are in operation"
                 # and the number is of racks planned: it never fits
                 type_term = -2.0
         if best.readable:
             # Nothing in the passage or its translation says that name. A capitalised English word is a name; what
-            # jieba tags as a Chinese name is often an ordinary word (籍贯, 大洋 on CMRC), so it weighs half.
-            type_term -= 1.0 * sum(n not in best.context_tokens for n in english)  # already tokens
-            type_term -= 0.5 * sum(not set(tokenize(n)) <= best.context_tokens and n not in best.context_text
-                                   for n in chinese)
+            # jieba tags as a Chinese name is often an ordinary word (籍贯, 大洋 on CMRC) or another spelling, so it
+            # weighs half, unless it is a well-known place that no passage of the index mentions (成都 asked of an
+            # article about Shaoguan).
+            type_term -= 1.0 * sum(not _says_name(best, n) for n in english)
+            type_term -= sum(1.0 if well_known_place(n) and not self.known(n, "zh") else 0.5 for n in chinese
+                             if not set(tokenize(n)) <= best.context_tokens and n not in best.context_text)
             if asked_language(question, q_lang) != q_lang and _renders(best.translates, english, chinese):
                 type_term += 0.5  # "what is 爱特云翔 called in the English version": the sentence renders it
         if best.coverage == 0:
@@ -349,6 +359,14 @@ def _pairs_others(best: Evidence, question: str, english: list[str], chinese: tu
         if q_tokens & (names or set(tokenize(item))):
             return False
     return any(n not in best.context_tokens for n in english) or any(n not in best.context_text for n in chinese)
+
+
+def _says_name(best: Evidence, token: str) -> bool:
+    """Whether the passage (or its translation) says an English name, given as its search token: as a token, or as
+    the start of a word ("stam" of "Stam1na", "mp" of "MP3", "star" of "STAR-listed")."""
+    head = token.split("-")[0]  # "star" of "STAR-listed": the name is the first part
+    return token in best.context_tokens or bool(re.search(r"(?<![a-z0-9])" + re.escape(head),
+                                                          best.context_text.lower()))
 
 
 def _renders(translation: str, english: list[str], chinese: tuple[str, ...]) -> bool:
@@ -428,7 +446,7 @@ _MEASURE_ASKED = [
     ("money", re.compile(r"\binvest|\bcost|\bspen[dt]|\bprice|\bworth|\bbudget|\brevenue|\bmoney\b|\bfunding\b|"
                          r"\brais(?:e|ed|ing)\b|\bput (?:in|into)\b|投资|资金|钱|金额|花费|"
                          r"成本|造价|融资|营收|收入", re.I)),
-    ("people", re.compile(r"\bpopulation\b|\binhabitants\b|\bresidents\b|人口|居民", re.I)),
+    ("people", re.compile(r"\bpopulation\b|人口", re.I)),
     ("rate", re.compile(r"\brate\b|\bpercentage\b|\bproportion\b|\bshare of\b|比例|占比|百分比|[^频]率", re.I)),
 ]
 _MEASURE_UNIT = {
@@ -436,8 +454,9 @@ _MEASURE_UNIT = {
                         r"\s?美元", re.I),
     "rate": re.compile(r"\s?(?:%|％|percent\b|per cent\b)"),
     "people": re.compile(r"\s?(?:(?:million|thousand|billion)\s)?(?:people|persons|residents|inhabitants)\b|"
-                         r"\s?[万亿]?(?:人|常住人口|户籍人口)", re.I),
+                         r"\s?[万亿]?[多余]?人", re.I),
 }
+_POPULATION_BEFORE = re.compile(r"(?:人口|population)[^，,。;；.]{0,8}$", re.I)  # "常住人口5万余人", "人口为8.57万"
 
 
 def measure_asked(question: str) -> str | None:
@@ -457,7 +476,9 @@ def _measures(text: str, measure: str) -> bool:
     if measure == "rate" and "百分之" in text:
         return True
     unit = _MEASURE_UNIT[measure]
-    return any(unit.match(text, end) for _, end, _ in numbers_in(text))
+    return any(unit.match(text, end)
+               or (measure == "people" and _POPULATION_BEFORE.search(text[max(0, start - 16) : start]))
+               for start, end, _ in numbers_in(text))
 
 
 def _counts_thing(text: str, counted: list[str]) -> bool:
@@ -470,16 +491,17 @@ _SAME_COUNT = [("compani", "enterpris", "firm", "busi"), ("公司", "企业")]
 _MEASURE_WORDS_ZH = {"亩", "吨", "元"}  # units of measure, where the other words after 多少 are classifiers
 
 
+def _count_forms(t: str) -> tuple[str, ...]:
+    return next((group for group in _SAME_COUNT if t in group), (t,))
+
+
 def _counted_after(text: str, end: int, counted: list[str]) -> bool:
     """Whether the number ending at `end` counts the thing: "546,000 standard racks", "54.6万标准机架"."""
-    def forms(t: str) -> tuple[str, ...]:
-        return next((group for group in _SAME_COUNT if t in group), (t,))
-
     if counted[0].isascii():  # by substring, so web-dump glued words ("enterprisesforming") still count
-        return all(any(f in text[end : end + 40].lower() for f in forms(t)) for t in counted)
+        return all(any(f in text[end : end + 40].lower() for f in _count_forms(t)) for t in counted)
     if counted[0] in _MEASURE_WORDS_ZH:  # "多少吨水": tonnes right after the number, not "30%用电用水"
         return re.match(r"\s*[多余十百千万亿]*" + counted[0], text[end:]) is not None
-    return any(f in text[end : end + 12] for t in counted for f in forms(t))
+    return any(f in text[end : end + 12] for t in counted for f in _count_forms(t))
 
 
 _CLAUSE_START = re.compile(r".*[,;:，；：、—(（]", re.S)
@@ -491,10 +513,24 @@ def _clause_before(text: str, start: int, reach: int = 80) -> str:
     return before[m.end():] if (m := _CLAUSE_START.match(before)) else before
 
 
+def _thing_end(text: str, end: int, counted: list[str]) -> int:
+    """Where the counted thing after the number ending at `end` ends ("650头" -> after 头), so that what follows
+    it ("栖息在伊朗") is not read as the count's owner."""
+    window = text[end : end + (40 if counted[0].isascii() else 12)]
+    lower = window.lower()
+    found = [lower.find(f) + len(f) for t in counted for f in _count_forms(t) if f in lower]
+    return end + (max(found) if found else 0)  # the noun after the measure word: "家深圳人工" of "家…人工智能企业"
+
+
+# Who owns a count, right before its number: "Shenzhen's over 3,000…", "Shenzhen has about 3,000…", "深圳有3000家…".
+_OWNER_EN = re.compile(r"([A-Z][\w&.-]*)(?:'s|’s|\s+(?:has|have|had|boasts|counts))\s+(?:[a-z]+\s+){0,2}$")
+_OWNER_ZH = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:有|拥有|共有|现有)(?:超过|约|近|逾|达)?$")
+
+
 def _counted_for_others(text: str, counted: list[str], question: str) -> bool:
     """Whether every count of the thing in `text` belongs to a place or body the question does not name:
     "Shenzhen's over 3,000 AI enterprises" / "3000家深圳人工智能企业" for a question about all of Guangdong. The
-    owner is a name in the count's own clause before the number, or between the number and the thing; the
+    owner is the possessor or subject right before the number, or a name between the number and the thing; the
     question may say it in lower case ("the science and technology fund")."""
     chinese = chinese_names(question)
     if not proper_names(question) and not chinese:
@@ -504,12 +540,18 @@ def _counted_for_others(text: str, counted: list[str], question: str) -> bool:
     for start, end, _ in numbers_in(text):
         if not _counted_after(text, end, counted):
             continue
-        near = _clause_before(text, start) + " " + text[end : end + 12]
-        names = set(proper_names(near)) - {t for w in _OPENERS for t in tokenize(w)}
-        names |= set(chinese_names(near)) if not near.isascii() else set()
+        before, between = _clause_before(text, start, reach=40), text[end : _thing_end(text, end, counted)]
+        if re.search(r"[,;:，；：。、]", between):
+            continue  # "5533万元，新建C类机位两个": the thing belongs to another number, in another clause
+        names: set[str] = set()
+        if m := _OWNER_EN.search(before):
+            names |= set(proper_names(m.group(1)))
+        if m := _OWNER_ZH.search(before):
+            names |= set(chinese_names(m.group(1)))
+        names |= set(chinese_names(between)) if not between.isascii() else set(proper_names(between))
         if not names:
             return False  # a count with no owner of its own: the question's subject may be the sentence's
-        owned.append(bool(names & asked) or any(a in near for a in chinese))
+        owned.append(bool(names & asked) or any(a in before + between for a in chinese))
     return bool(owned) and not any(owned)
 
 
