@@ -17,6 +17,8 @@ from index.text import numbers_in
 
 # Moves (English paragraphs consumed, Chinese paragraphs consumed) and a small prior against merges.
 _MOVES = {(1, 1): 0.0, (1, 2): -0.5, (2, 1): -0.5, (1, 0): -1.0, (0, 1): -1.0}
+# Sentences: one long Chinese sentence often carries what three English ones say.
+SENTENCE_MOVES = {**_MOVES, (1, 3): -1.0, (3, 1): -1.0}
 
 
 def pair_score(en_texts: list[str], zh_texts: list[str], en_vec: np.ndarray, zh_vec: np.ndarray,
@@ -40,11 +42,13 @@ def pair_score(en_texts: list[str], zh_texts: list[str], en_vec: np.ndarray, zh_
 def align_paragraphs(
     en_texts: list[str], zh_texts: list[str], en_vecs: np.ndarray, zh_vecs: np.ndarray,
     en_sections: list[int] | None = None, zh_sections: list[int] | None = None,
+    moves: dict[tuple[int, int], float] | None = None,
 ) -> list[tuple[list[int], list[int]]]:
     """Aligned beads [(english indices, chinese indices)] in order; a bead with an empty side is unaligned.
 
     en_vecs: (len(en_texts), dim), zh_vecs: (len(zh_texts), dim), one embedding per paragraph. Sections
-    (any ids, one per paragraph) keep a merge from joining paragraphs under different headings.
+    (any ids, one per paragraph) keep a merge from joining paragraphs under different headings. `moves` (default:
+    1-1, 1-2, 2-1 and skips) maps (English consumed, Chinese consumed) to a prior.
     """
     en_sections = en_sections or [0] * len(en_texts)
     zh_sections = zh_sections or [0] * len(zh_texts)
@@ -63,7 +67,7 @@ def align_paragraphs(
         for j in range(n + 1):
             if best[i, j] == -np.inf:
                 continue
-            for (di, dj), prior in _MOVES.items():
+            for (di, dj), prior in (moves or _MOVES).items():
                 ni, nj = i + di, j + dj
                 if ni > m or nj > n:
                     continue

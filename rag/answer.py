@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.align import SENTENCE_MOVES, align_paragraphs
 from index.store import Store
 from index.text import chinese_names, detect_lang, numbers_in, tokenize, well_known_place
 from rag.retrieve import Hit
@@ -128,6 +129,7 @@ class Answerer:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._idf: dict[tuple[str, str], float] = {}
+        self._aligned: dict[tuple[str, str], dict[int, tuple[list[str], int]]] = {}
         self.group_langs: dict[str, set[str]] = {}  # translation group -> languages it has documents in
         for info in store.manifest["documents"].values():
             self.group_langs.setdefault(info["group"], set()).add(info["lang"])
@@ -249,23 +251,36 @@ class Answerer:
         return 0.5 * self.coverage(q_tokens, own, lang) + 0.5 * self.coverage(q_tokens, with_before, lang)
 
     def _translations(self, chunk, vecs: np.ndarray, lang: str) -> dict[int, tuple[list[str], int]]:
-        """For each sentence of `chunk`, the sentences of its aligned passage in `lang` and the index of the
-        one that says the same (cosine at least 0.75), when there is one."""
-        out: dict[int, tuple[list[str], int]] = {}
-        best = np.full(len(vecs), 0.75)
+        """For each sentence of `chunk`, the sentences of its aligned passages in `lang` and the index of the one
+        that says the same, when there is one. Translations split and merge sentences, so this is a monotone
+        alignment (1-1, 1-2, 2-1, or none) by meaning, shared figures and length, as for paragraphs; a sentence
+        rendered by two is given their join. Computed once per passage and language."""
+        key = (chunk.chunk_id, lang)
+        if key in self._aligned:
+            return self._aligned[key]
+        texts: list[str] = []
+        there: list[np.ndarray] = []
         for cid in chunk.counterparts:
             row = self.store.row_of(cid)
-            if row is None:
-                continue
-            other = self.store.chunk(row)
-            if other.lang != lang:
-                continue
-            cos = vecs @ np.asarray(self.store.sentence_vecs(row), dtype=np.float32).T  # (n_here, n_there)
-            texts = other.sentence_texts()
-            for j, k in enumerate(cos.argmax(axis=1)):
-                if cos[j, k] >= best[j]:
-                    best[j] = cos[j, k]
-                    out[j] = (texts, int(k))
+            if row is not None and (other := self.store.chunk(row)).lang == lang:
+                texts += other.sentence_texts()
+                there.append(np.asarray(self.store.sentence_vecs(row), dtype=np.float32))
+        out: dict[int, tuple[list[str], int]] = {}
+        if texts:
+            here_texts = chunk.sentence_texts()
+            here, other_vecs = np.asarray(vecs, dtype=np.float32), np.concatenate(there)
+            en_side = chunk.lang == "en"
+            beads = align_paragraphs(*((here_texts, texts, here, other_vecs) if en_side
+                                       else (texts, here_texts, other_vecs, here)), moves=SENTENCE_MOVES)
+            for en_ids, zh_ids in beads:
+                mine, theirs = (en_ids, zh_ids) if en_side else (zh_ids, en_ids)
+                if not mine or not theirs:
+                    continue
+                merged = [*texts[: theirs[0]], " ".join(texts[k] for k in theirs), *texts[theirs[-1] + 1 :]]
+                for j in mine:
+                    out[j] = (merged, theirs[0])
+        if len(self._aligned) < 50_000:  # the store never changes under an Answerer; bound the memory anyway
+            self._aligned[key] = out
         return out
 
     def support(self, best: Evidence, kind: str | None, question: str = "") -> float:
