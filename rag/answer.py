@@ -62,7 +62,7 @@ _EVENTS = {
 
 
 def events_in(text: str) -> set[str]:
-    """The kinds of event a text speaks of ("begin", "finish", "listing", "founding")."""
+    """The kinds of event a text speaks of ("begin", "finish", "listing", "plan", "founding")."""
     return {name for name, pattern in _EVENTS.items() if pattern.search(text)}
 
 
@@ -253,8 +253,8 @@ class Answerer:
     def _translations(self, chunk, vecs: np.ndarray, lang: str) -> dict[int, tuple[list[str], int]]:
         """For each sentence of `chunk`, the sentences of its aligned passages in `lang` and the index of the one
         that says the same, when there is one. Translations split and merge sentences, so this is a monotone
-        alignment (1-1, 1-2, 2-1, or none) by meaning, shared figures and length, as for paragraphs; a sentence
-        rendered by two is given their join. Computed once per passage and language."""
+        alignment (one sentence to one, two or three, or to none) by meaning, shared figures and length, as for
+        paragraphs; a sentence rendered by several is given their join. Computed once per passage and language."""
         key = (chunk.chunk_id, lang)
         if key in self._aligned:
             return self._aligned[key]
@@ -303,11 +303,13 @@ class Answerer:
             # marks a name there; Chinese person names have no mark that a pattern can see.
             type_term = -1.0
         english, chinese = proper_names(question), chinese_names(question)
-        if kind == "number" and counted and same and _counted_for_others(best.quote, counted, question):
+        if kind == "number" and counted and same and _counted_for_others(best.quote, counted, question, english,
+                                                                         chinese):
             type_term = -1.0  # "how many AI firms in all of Guangdong" and the sentence counts Shenzhen's
-        if kind == "number" and (measure or counted) and _total_for_others(best, question, english, chinese):
+        if kind == "number" and (measure or counted) and _total_for_others(best, question, measure, counted, english,
+                                                                            chinese):
             type_term = -1.0  # "how much is Tencent itself investing" and the figure is the total of 22 projects
-        if kind == "number" and same and _pairs_others(best, question, english, chinese):
+        if kind == "number" and same and _pairs_others(best, question, counted, english, chinese):
             type_term = -1.0  # "韶关到香港的时延" and the sentence gives it to 广州 and 深圳 only
         asked = events_in(question) if kind in ("date", "number") else set()
         if asked:
@@ -337,14 +339,13 @@ class Answerer:
 _TOTAL = re.compile(r"\b(?:total|combined|altogether|in all|aggregate|cumulative)\b|总|合计|累计|一共|共计", re.I)
 
 
-def _total_for_others(best: Evidence, question: str, english: list[str], chinese: tuple[str, ...]) -> bool:
+def _total_for_others(best: Evidence, question: str, measure: str | None, counted: list[str], english: list[str],
+                      chinese: tuple[str, ...]) -> bool:
     """Whether the figure is a total over many ("a total investment of 62.1 billion yuan" across 22 projects)
     while the question asks about one of them by a name that neither the sentence, the one before it nor its
     translation says. A question that asks for the total itself is answered by it."""
     if _TOTAL.search(question) or not _TOTAL.search(best.quote) or (not english and not chinese):
         return False
-    measure = measure_asked(question)
-    counted = [] if measure else counted_thing(question)
     answering = [start for start, end, _ in numbers_in(best.quote)  # the figures of what is asked
                  if (_MEASURE_UNIT[measure].match(best.quote, end) if measure
                      else _counted_after(best.quote, end, counted))]
@@ -359,13 +360,13 @@ def _total_for_others(best: Evidence, question: str, english: list[str], chinese
     return any(n not in words for n in english) or any(n not in around for n in chinese)
 
 
-def _pairs_others(best: Evidence, question: str, english: list[str], chinese: tuple[str, ...]) -> bool:
+def _pairs_others(best: Evidence, question: str, counted: list[str], english: list[str],
+                  chinese: tuple[str, ...]) -> bool:
     """Whether the sentence pairs values with items ("to Guangzhou and Shenzhen … respectively"), none of them the
     question's, and the question names something that neither the passage nor its translation says: the value
     asked for is not in the list."""
     quote = best.quote
     pairs = _respective_pairs(quote)
-    counted = counted_thing(question)
     if not pairs or (counted and not any(_counted_after(quote, end, counted) for _, (_, end) in pairs)):
         return False  # "how many networks…": the paired values are not what is asked
     q_tokens = set(tokenize(question))
@@ -542,13 +543,14 @@ _OWNER_EN = re.compile(r"([A-Z][\w&.-]*)(?:'s|’s|\s+(?:has|have|had|boasts|cou
 _OWNER_ZH = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:有|拥有|共有|现有)(?:超过|约|近|逾|达)?$")
 
 
-def _counted_for_others(text: str, counted: list[str], question: str) -> bool:
+def _counted_for_others(text: str, counted: list[str], question: str, english: list[str],
+                        chinese: tuple[str, ...]) -> bool:
     """Whether every count of the thing in `text` belongs to a place or body the question does not name:
     "Shenzhen's over 3,000 AI enterprises" / "3000家深圳人工智能企业" for a question about all of Guangdong. The
     owner is the possessor or subject right before the number, or a name between the number and the thing; the
-    question may say it in lower case ("the science and technology fund")."""
-    chinese = chinese_names(question)
-    if not proper_names(question) and not chinese:
+    question may say it in lower case ("the science and technology fund"). `english` and `chinese` are the
+    question's names."""
+    if not english and not chinese:
         return False  # the question names no one: it does not ask for anyone's count in particular
     asked = set(tokenize(question))
     owned = []
