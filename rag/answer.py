@@ -147,19 +147,21 @@ class Answerer:
         if index is None or len(index) == 0:
             value = 1.0
         else:
-            col = index.vocab.get(token)
-            n = len(index)
-            df = 0 if col is None else int(index.df[col])
+            n, df = len(index), self._df(token, lang)
             value = math.log(1 + (n - df + 0.5) / (df + 0.5))
         if len(self._idf) < 200_000:  # the store never changes under an Answerer; bound the memory anyway
             self._idf[(token, lang)] = value
         return value
 
+    def _df(self, token: str, lang: str) -> int:
+        """How many passages in `lang` have the token (0 when there is no such index or word)."""
+        index = self.store.bm25.get(lang)
+        col = None if index is None else index.vocab.get(token)
+        return 0 if col is None else int(index.df[col])
+
     def known(self, name: str, lang: str) -> bool:
         """Whether some passage of the index in `lang` has every search token of `name`."""
-        index = self.store.bm25.get(lang)
-        return index is not None and all((col := index.vocab.get(t)) is not None and index.df[col] > 0
-                                         for t in tokenize(name))
+        return all(self._df(t, lang) > 0 for t in tokenize(name))
 
     def coverage(self, q_tokens: list[str], text_tokens: set[str], lang: str) -> float:
         """idf-weighted share of the question's content tokens that occur in the text."""
@@ -511,13 +513,19 @@ def _count_forms(t: str) -> tuple[str, ...]:
     return next((group for group in _SAME_COUNT if t in group), (t,))
 
 
+def _after_number(text: str, end: int, counted: list[str]) -> str:
+    """Where the counted thing may follow the number ending at `end`: 40 characters of English, 12 of Chinese."""
+    return text[end : end + (40 if counted[0].isascii() else 12)]
+
+
 def _counted_after(text: str, end: int, counted: list[str]) -> bool:
     """Whether the number ending at `end` counts the thing: "546,000 standard racks", "54.6万标准机架"."""
+    after = _after_number(text, end, counted)
     if counted[0].isascii():  # by substring, so web-dump glued words ("enterprisesforming") still count
-        return all(any(f in text[end : end + 40].lower() for f in _count_forms(t)) for t in counted)
+        return all(any(f in after.lower() for f in _count_forms(t)) for t in counted)
     if counted[0] in _MEASURE_WORDS_ZH:  # "多少吨水": tonnes right after the number, not "30%用电用水"
         return re.match(r"\s*[多余十百千万亿]*" + counted[0], text[end:]) is not None
-    return any(f in text[end : end + 12] for t in counted for f in _count_forms(t))
+    return any(f in after for t in counted for f in _count_forms(t))
 
 
 _CLAUSE_START = re.compile(r".*[,;:，；：、—(（]", re.S)
@@ -532,8 +540,7 @@ def _clause_before(text: str, start: int, reach: int = 80) -> str:
 def _thing_end(text: str, end: int, counted: list[str]) -> int:
     """Where the counted thing after the number ending at `end` ends ("650头" -> after 头), so that what follows
     it ("栖息在伊朗") is not read as the count's owner."""
-    window = text[end : end + (40 if counted[0].isascii() else 12)]
-    lower = window.lower()
+    lower = _after_number(text, end, counted).lower()
     found = [lower.find(f) + len(f) for t in counted for f in _count_forms(t) if f in lower]
     return end + (max(found) if found else 0)  # the noun after the measure word: "家深圳人工" of "家…人工智能企业"
 
