@@ -142,7 +142,7 @@ class Assistant(Runnable[Any, Answer]):
         if not hits:
             return self._abstain(question, answer_lang, query, contexts, 0.0)
         kind = question_kind(query)
-        pool = self._with_counterparts(hits[:4], qvec)
+        pool = self._with_counterparts(hits[:4], qvec, filters)
         ranked = self.answerer.candidates(query if carried else question, detected, pool, qvec, carried,
                                           n_hits=len(pool), prefer=None if lang == "auto" else lang)
         if not ranked:
@@ -165,13 +165,16 @@ class Assistant(Runnable[Any, Answer]):
             return self._generative(answer, query, hits[:k]) or answer
         return answer
 
-    def _with_counterparts(self, hits: list[Hit], qvec) -> list[Hit]:
-        """The hits, then the translations of the top two: the fact may be only in the other version."""
+    def _with_counterparts(self, hits: list[Hit], qvec, filters: Filters | None = None) -> list[Hit]:
+        """The hits, then the translations of the top two: the fact may be only in the other version (unless
+        the filters leave that version out)."""
+        f = filters or Filters()
+        allowed = self.store.mask(f.doc_ids, f.lang, f.date_from, f.date_to)
         pool, seen = list(hits), {h.row for h in hits}
         for hit in hits[:2]:
             for cid in hit.chunk.counterparts:
                 row = self.store.row_of(cid)
-                if row is not None and row not in seen:
+                if row is not None and row not in seen and (allowed is None or allowed[row]):
                     seen.add(row)
                     dense = float(np.asarray(self.store.vectors[row]) @ qvec)
                     pool.append(Hit(row, self.store.chunk(row), 0.9 * hit.score, dense, 0.0))

@@ -24,7 +24,7 @@ CSS = """
 #sources .src-head { font-size: .92em; margin-bottom: .3em; }
 #sources .src-head .n { font-weight: 700; color: var(--color-accent); }
 #sources .pair { display: grid; grid-template-columns: 1fr; gap: .5em; }
-#sources .col { font-size: .95em; background: var(--background-fill-secondary); border-radius: 4px;
+#sources .col { font-size: 1em; background: var(--background-fill-secondary); border-radius: 4px;
                 padding: .4em .5em; }
 #sources .col.cited { border-left: 3px solid var(--color-accent); }
 #sources .col-lang { font-size: .8em; font-weight: 700; opacity: .75; }
@@ -210,11 +210,20 @@ HEAD = """
       if (status) { status.textContent = ""; }
     }
   }, true);
+  // The reader's choice wins over the browser's colour scheme, also when Gradio sets the theme after loading.
   function applyTheme() {
     var stored = localStorage.getItem("rag-theme");
-    if (stored) { document.body.classList.toggle("dark", stored === "dark"); }
+    if (stored && document.body.classList.contains("dark") !== (stored === "dark")) {
+      document.body.classList.toggle("dark", stored === "dark");
+    }
   }
-  window.addEventListener("load", function () { applyTheme(); setTimeout(applyTheme, 300); });
+  function watchTheme() {
+    applyTheme();
+    new MutationObserver(applyTheme).observe(document.body, {attributes: true, attributeFilter: ["class"]});
+  }
+  // Gradio may add this script after the document has loaded.
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", watchTheme); }
+  else { watchTheme(); }
 })();
 </script>
 """
