@@ -135,6 +135,7 @@ def test_marker_reveals_the_source_with_both_languages_highlighted(page: Page):
     expect(head.locator(".outlet")).to_have_text("羊城晚报-云上岭南")  # the document card: outlet and date
     expect(head.locator(".date")).to_have_text("2025-03-06")
     shot(page, "01-citation", docs_name="screenshot-desktop.png")
+    shot(page, "01-citation", docs_name="screenshot.png")  # the README's first picture
 
 
 @pytest.mark.parametrize(("question", "lang", "figure"), [

@@ -79,14 +79,14 @@ def ask(page: Page, question: str) -> str:
     return settle(page)
 
 
-def shot(page: Page, name: str, docs_name: str | None = None) -> Path:
-    """A full-page screenshot in test-artifacts/ (and, named, in docs/ for the README)."""
+def shot(page: Page, name: str, docs_name: str | None = None, full_page: bool = True) -> Path:
+    """A screenshot in test-artifacts/ (and, named, in docs/ for the README)."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     if docs_name:
         DOCS.mkdir(exist_ok=True)
-        page.screenshot(path=str(DOCS / docs_name), full_page=True)
+        page.screenshot(path=str(DOCS / docs_name), full_page=full_page)
     return path
 
 

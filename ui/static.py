@@ -76,9 +76,14 @@ body:not(.rag-streaming) #stop { display: none !important; }
 @media (max-width: 700px) {
   #header { flex-direction: column; }
   #header-tools { width: 100%; min-width: 0; }
-  #ask-row { position: sticky; bottom: 0; z-index: 20; background: var(--body-background-fill);
-             padding-bottom: .3em; }
+  #ask-row { position: fixed; left: 0; right: 0; bottom: 0; z-index: 900; margin: 0; padding: .3em .6em;
+             background: var(--body-background-fill); box-shadow: 0 -2px 10px rgba(0, 0, 0, .15); }
+  #footer { margin-bottom: 150px; }  /* room for the pinned question box */
   .sources-scroll { max-height: 60vh; }
+  #kb thead { display: none; }  /* one document per card: nothing is cut off at the right */
+  #kb tr { display: block; border-bottom: 1px solid var(--border-color-primary); padding: .3em 0; }
+  #kb td { display: inline-block; border: none; padding: .1em .4em .1em 0; }
+  #kb td:first-child { display: block; font-weight: 600; }
   .rag-full .pair { grid-template-columns: 1fr; }
 }
 """
