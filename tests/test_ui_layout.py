@@ -194,3 +194,26 @@ def test_chinese_interface_leaves_no_english_behind(browser: Browser, ui_url: st
     finally:
         page.context.close()
 
+
+
+def test_page_loads_without_a_spinner_on_every_component(browser: Browser, ui_url: str):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(ui_url, wait_until="commit")
+        seen = page.evaluate("""() => new Promise(done => {
+            let most = 0;
+            const t0 = performance.now();
+            const look = () => {
+                const shown = [...document.querySelectorAll('[data-testid="status-tracker"]')]
+                    .filter(e => !e.classList.contains('hide') && e.getBoundingClientRect().height > 0)
+                    .filter(e => e.parentElement.closest('[id]'));  // a component's, not the app's own loader
+                if (shown.length > most) { most = shown.length; window.__which = shown.map(e => e.className); }
+                if (performance.now() - t0 < 2500) { setTimeout(look, 40); } else { done(most); }
+            };
+            look();
+        })""")
+        assert seen == 0, (seen, page.evaluate("window.__which"))
+        expect(page.locator("#q textarea")).to_be_visible()
+    finally:
+        context.close()

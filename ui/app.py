@@ -16,7 +16,8 @@ The chat is also an API (endpoints: /ask, /chat, /upload, /remove). `/ask` retur
     print(answer["text"], answer["citations"][0]["title"])
     follow_up = client.predict("When did it go public?", [["Tell me about Intellifusion.", "..."]],
                                lang="en", k=5, api_name="/ask")
-    _, history, sources_html, _ = client.predict("韶关到深圳的单向时延是多少？", [], api_name="/chat")
+    _, history, sources_html, _ = client.predict("韶关到深圳的单向时延是多少？", [], "auto", 5, False,
+                                                 {"turns": []}, api_name="/chat")
 """
 
 from __future__ import annotations

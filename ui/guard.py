@@ -60,9 +60,12 @@ async def _refuse(send, wait: float) -> None:
 
 
 def private_upload_dir() -> Path:
-    """A fresh folder only this user can enter (0700), for Gradio's copies of uploaded files: the default,
-    /tmp/gradio, is readable by every account on the machine. Set as GRADIO_TEMP_DIR before the page is built."""
-    folder = Path(tempfile.mkdtemp(prefix="rag-ui-uploads-"))
+    """A folder only this user can enter (0700), for Gradio's copies of uploaded files: the default,
+    /tmp/gradio, is readable by every account on the machine. One per process (GRADIO_TEMP_DIR, made private
+    when it is set already); set before the page is built."""
+    named = os.environ.get("GRADIO_TEMP_DIR")
+    folder = Path(named) if named else Path(tempfile.mkdtemp(prefix="rag-ui-uploads-"))
+    folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
     os.environ["GRADIO_TEMP_DIR"] = str(folder)
     return folder

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from index.readers import read_source
+from index.readers import SUPPORTED, read_source
 from index.text import detect_lang, numbers_in
 from rag import Answer, Assistant, Citation, Filters, SourceError
 
-UPLOAD_TYPES = (".txt", ".md", ".html", ".htm", ".jsonl")
+UPLOAD_TYPES = tuple(SUPPORTED)  # what the index reads; the page itself refuses anything else
 SECRET_FILE = ".ui-secret"
 MAX_FILES = 10  # per upload; the size limit per file is Settings.max_file_mb (RAG_MAX_FILE_MB), as for `rag index`
 
@@ -193,9 +193,8 @@ def _context_metadata(answer: Answer, chunk_id: str) -> dict:
 
 
 def check_upload(paths: list[str], max_file_mb: float) -> tuple[list[str], list[tuple[str, dict]]]:
-    """(accepted paths, refusals as (message key, fields)) under the count and size limits.
-
-    Gradio itself refuses a file type outside UPLOAD_TYPES, and the index refuses what it cannot read."""
+    """(accepted paths, refusals as (message key, fields)) under the type, count and size limits; the index
+    refuses what it cannot read."""
     refusals: list[tuple[str, dict]] = []
     if len(paths) > MAX_FILES:
         refusals.append(("too_many", {"limit": MAX_FILES, "extra": len(paths) - MAX_FILES}))
@@ -204,7 +203,9 @@ def check_upload(paths: list[str], max_file_mb: float) -> tuple[list[str], list[
     for path in paths:
         p = Path(path)
         mb = p.stat().st_size / 2**20
-        if mb > max_file_mb:
+        if p.suffix.lower() not in UPLOAD_TYPES:
+            refusals.append(("wrong_type", {"name": p.name, "types": ", ".join(UPLOAD_TYPES)}))
+        elif mb > max_file_mb:
             refusals.append(("too_big", {"name": p.name, "mb": mb, "limit": f"{max_file_mb:g}"}))
         else:
             accepted.append(path)

@@ -8,7 +8,7 @@ from rag import Assistant
 from ui import conversation as conv
 from ui.handlers import Handlers
 from ui.i18n import TOGGLE_LABEL, UI_LANGS, t
-from ui.library import MAX_FILES, UPLOAD_TYPES, Library
+from ui.library import MAX_FILES, Library
 from ui.sources import doc_choices, kb_html, sources_panel, upload_result_html
 from ui.static import BROWSER_LANG_JS, REMEMBER_LANG_JS, STREAMING_OFF_JS, STREAMING_ON_JS
 
@@ -69,8 +69,9 @@ def build_page(assistant: Assistant, allow_edits: bool = False) -> gr.Blocks:
                               label=t("en", "examples"), elem_id="examples", samples_per_page=len(EXAMPLES))
         with gr.Accordion(t("en", "add"), open=False, elem_id="add") as add_box:
             edits_note = gr.Markdown("" if allow_edits else t("en", "edits_off"), elem_id="edits-note")
-            files = gr.UploadButton(t("en", "upload_button"), file_count="multiple", file_types=list(UPLOAD_TYPES),
-                                    elem_id="upload", interactive=allow_edits)
+            # No file_types: Gradio's own refusal would be an untranslated toast; the page explains it instead.
+            files = gr.UploadButton(t("en", "upload_button"), file_count="multiple", elem_id="upload",
+                                    interactive=allow_edits)
             upload_hint = gr.Markdown(upload_label, elem_id="upload-hint")
             upload_status = gr.HTML(upload_result_html([("info", t("en", "upload_idle"))]), elem_id="upload-status")
             with gr.Row(visible=False, elem_id="replace-row") as replace_row:
