@@ -89,3 +89,31 @@ def align_paragraphs(
         beads.append((list(range(prev[0], cell[0])), list(range(prev[1], cell[1]))))
         cell = prev
     return beads[::-1]
+
+
+def confirm_pairs(en_texts: list[str], zh_texts: list[str], en_vecs: np.ndarray, zh_vecs: np.ndarray,
+                  candidates: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The candidate (english, chinese) pairs an interleaved page gives by its layout that the embeddings
+    confirm (pair score above 0, against the same background as `align_paragraphs`), best first, each
+    paragraph in at most one pair; returned in order."""
+    m, n = len(en_texts), len(zh_texts)
+    if not m or not n:
+        return []
+    en_n = en_vecs / (np.linalg.norm(en_vecs, axis=1, keepdims=True) + 1e-9)
+    zh_n = zh_vecs / (np.linalg.norm(zh_vecs, axis=1, keepdims=True) + 1e-9)
+    sims = en_n @ zh_n.T  # (m, n)
+    k = max(1, min(3, m - 1, n - 1))
+    en_bg = np.sort(sims, axis=1)[:, -k:].mean(1)
+    zh_bg = np.sort(sims, axis=0)[-k:, :].mean(0)
+    scored = []
+    for i, j in candidates:
+        if 0 <= i < m and 0 <= j < n:
+            score = pair_score([en_texts[i]], [zh_texts[j]], en_vecs[i], zh_vecs[j], (en_bg[i] + zh_bg[j]) / 2)
+            scored.append((score, i, j))
+    used_en, used_zh, chosen = set(), set(), []
+    for score, i, j in sorted(scored, reverse=True):
+        if score > 0 and i not in used_en and j not in used_zh:
+            chosen.append((i, j))
+            used_en.add(i)
+            used_zh.add(j)
+    return sorted(chosen)

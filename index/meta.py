@@ -162,7 +162,7 @@ _ZH_FIELD = re.compile(r"(来源|來源|译文来源|譯文來源|作者|发表�
                        r"外文标题|外文標題|英文标题|原标题|原標題|外文地址|原文地址|原文链接|原文鏈接|资料来源|資料來源)"
                        r"\s*[:：|｜]\s*")
 _EN_FIELD = re.compile(r"^(source|sources|by|author|authors|published|updated|date|posted|news title|title|"
-                       r"original title|keywords|original url)\s*[:：]?\s+", re.IGNORECASE)
+                       r"original title|keywords|original url)(\s*[:：]\s*|\s+)(?=\S)", re.IGNORECASE)
 _KEY = {"来源": "outlet", "來源": "outlet", "译文来源": "outlet", "譯文來源": "outlet", "作者": "authors",
         "外文标题": "title_other", "外文標題": "title_other", "英文标题": "title_other", "原标题": "title_other",
         "原標題": "title_other", "外文地址": "original_url", "原文地址": "original_url", "原文链接": "original_url",
@@ -192,9 +192,15 @@ def parse_byline(line: str) -> dict | None:
             _put(meta, m.group(1), line[m.end(): nxt.start() if nxt else len(line)].strip())
         return meta or None
     if m := _EN_FIELD.match(line):
-        key = m.group(1).lower()
+        key, value = m.group(1).lower(), line[m.end():].strip()
+        if ":" not in m.group(2) and "：" not in m.group(2) and key not in ("by", "published", "updated", "posted"):
+            return None  # "Title of the report…" is a sentence, "Title: …" a field
+        if key in ("by", "author", "authors"):
+            name = value[: d[1]] if (d := find_date(value)) else value
+            if not re.match(r"[A-Z\u4e00-\u9fff]", name) or len(name.split()) > 8 or re.search(r"\w{2}[.!?。]|,\s*[a-z]", name):
+                return None  # "By 2025, the city will…" is a sentence
         meta = {}
-        _put(meta, key, line[m.end():].strip())
+        _put(meta, key, value)
         return meta or None
     date = find_date(line)
     if date and (date[1] == 0 or not line[: date[1]].strip(" -|·•")):
@@ -206,12 +212,16 @@ def parse_byline(line: str) -> dict | None:
     return None
 
 
+_DATE_KEYS = {"发表时间", "發表時間", "发布时间", "發佈時間", "发布日期", "时间", "時間", "日期",
+              "published", "updated",
+              "date", "posted"}
+
+
 def _put(meta: dict, key: str, value: str) -> None:
     value = value.strip().strip("“”\"'")
     if not value:
         return
-    if key in ("发表时间", "發表時間", "发布时间", "發佈時間", "发布日期", "时间", "時間", "日期", "published", "updated",
-               "date", "posted"):
+    if key in _DATE_KEYS:
         if date := find_date(value):
             meta.setdefault("date", date[0])
         return

@@ -139,6 +139,10 @@ def read_items(paragraphs: list[tuple[int, str]]) -> tuple[list[Item], dict[str,
         if len(para) <= 80 and _GLOSSARY.match(para) and re.search(r"[A-Za-z]", para):
             set_apart["vocabulary"] = set_apart.get("vocabulary", 0) + 1
             continue
+        if m := re.match(r"(#{1,6})\s+(?=\S)", para):  # a Markdown heading: # title, ## section
+            items.append(Item(para[m.end():], "text", block, number, identify(para[m.end():]),
+                              {"md": len(m.group(1))}))
+            continue
         for piece, lang in paragraph_languages(para):
             items.append(Item(piece, "text", block, number, lang))
     _fill_languages(items)
@@ -201,6 +205,15 @@ def _content_words(text: str, lang: str | None) -> set[str]:
             if w.lower() not in _STOP}
 
 
+def _body_start(items: list[Item]) -> int:
+    """Where the article text begins: the first substantial paragraph, else the first line that is no heading."""
+    start = next((i for i, it in enumerate(items) if _is_body(it)), None)
+    if start is None:
+        start = next((i for i, it in enumerate(items) if it.kind == "text"
+                      and not is_heading(clean_title(it.text), it.lang, header=True)), len(items))
+    return start
+
+
 def _is_body(item: Item) -> bool:
     if item.kind != "text" or is_heading(clean_title(item.text), item.lang, header=True):
         return False
@@ -214,7 +227,10 @@ def find_titles(items: list[Item]) -> tuple[dict[str, int], int]:
     With a byline in the header, the titles are the nearest headlines above it (then below it); without one,
     the titles are in the last block of headlines before the first body paragraph; a version whose title is
     not in the header may open with it (an English-then-Chinese page gives its Chinese title mid-page)."""
-    start = next((i for i, it in enumerate(items) if _is_body(it)), len(items))
+    start = _body_start(items)
+    marked = [i for i, it in enumerate(items) if it.fields.get("md") == 1]
+    if marked:  # a Markdown page says which line is its title
+        return {items[marked[0]].lang: marked[0]}, min(marked[0], start)
     lead = _lead_title(items, start)
     if lead is not None:
         start = lead
@@ -247,11 +263,11 @@ def find_titles(items: list[Item]) -> tuple[dict[str, int], int]:
 def _header_furniture(items: list[Item], titles: dict[str, int], keep_from: int, metadata: dict) -> set[int]:
     """Short lines of the header that are not a title: the one next to the byline names the outlet (a WeChat
     account, a translation platform); the others (a place, a tag, a link to another story) are dropped."""
-    start = next((i for i, it in enumerate(items) if _is_body(it)), len(items))
+    start = _body_start(items)
     drop = set()
     for i in range(keep_from, start):
         it = items[i]
-        if it.kind != "text" or i in titles.values():
+        if it.kind != "text" or i in titles.values() or it.fields.get("md"):
             continue
         short = len(it.text) <= 12 if it.lang == "zh" else len(it.text.split()) <= 3
         near_byline = any(items[j].kind == "byline" for j in (i - 1, i + 1) if 0 <= j < len(items))
@@ -331,7 +347,7 @@ def read_page(text: str) -> Page:
             continue
         if it.kind == "text" and it.lang == "zh" and len(paras) < 3 and not metadata.get("authors"):
             _merge(metadata, M.dateline(it.text))
-        if it.kind == "text" and is_heading(it.text, it.lang):
+        if it.kind == "text" and (it.fields.get("md") or is_heading(it.text, it.lang)):
             headings[it.lang].add(len(paras))
         position[i] = (it.lang, len(paras))
         paras.append(it.text)
