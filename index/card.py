@@ -13,45 +13,49 @@ from index.readers import Article
 from index.text import split_sentences
 
 CARD = "card"
-# Credit roles the card names besides authors, translators and editors, in the order a masthead gives them.
-_ROLE_EN = {"proofreading": "Proofread by", "final review": "Final review by", "planning": "Planned by",
-            "supervision": "Supervised by", "photo": "Photos by", "video": "Video by"}
+# Credits are written as a masthead writes them ("Translator | 盛嘉", "翻译|盛嘉"): the form credit lines take on
+# the pages themselves, which answering already reads as "who" evidence.
+_ROLE_EN = {"proofreading": "Proofreading", "final review": "Final review", "planning": "Planning",
+            "supervision": "Supervision", "photo": "Photos", "video": "Video"}
 _ROLE_ZH = {"proofreading": "审校", "final review": "终审", "planning": "策划", "supervision": "监制",
             "photo": "摄影", "video": "视频"}
-_FIELDS = ("outlet", "date", "authors", "translators", "editors", "credits")
+_FIELDS = ("outlet", "date", "authors", "translators", "editors", "credits", "copyright")
 
 
 def card_text(article: Article) -> str:
-    """The card's text in the article's language; "" when the page names nothing but its title."""
+    """The card's text in the article's language, one statement a line; "" when the page names nothing but
+    its title."""
     meta = article.metadata
     if not any(meta.get(k) for k in _FIELDS):
         return ""
     credits = meta.get("credits") or {}
     date = str(meta.get("date") or "").replace("T", " ")
     if article.lang == "zh":
-        parts = [f"标题：{meta.get('title_zh') or article.title}",
-                 meta.get("title_en") and f"英文标题：{meta['title_en']}",
-                 meta.get("outlet") and f"来源：{meta['outlet']}",
-                 date and f"发表时间：{date}",
-                 meta.get("authors") and f"作者：{'、'.join(meta['authors'])}",
-                 meta.get("translators") and f"翻译：{'、'.join(meta['translators'])}",
-                 meta.get("editors") and f"编辑：{'、'.join(meta['editors'])}",
-                 *(f"{label}：{'、'.join(credits[role])}" for role, label in _ROLE_ZH.items() if credits.get(role))]
-        return "\n".join(_ended(p, "。") for p in parts if p)
+        lines = [f"标题：{meta.get('title_zh') or article.title}。",
+                 meta.get("title_en") and f"英文标题：{meta['title_en']}。",
+                 meta.get("outlet") and f"来源：{meta['outlet']}。",
+                 date and f"发表时间：{date}。",
+                 meta.get("authors") and f"作者|{'、'.join(meta['authors'])}",
+                 meta.get("translators") and f"翻译|{'、'.join(meta['translators'])}",
+                 meta.get("editors") and f"编辑|{'、'.join(meta['editors'])}",
+                 *(f"{label}|{'、'.join(credits[role])}" for role, label in _ROLE_ZH.items() if credits.get(role)),
+                 meta.get("copyright") and f"版权：{meta['copyright']}。"]
+        return "\n".join(line for line in lines if line)
     published = " ".join(filter(None, ["Published", meta.get("outlet") and f"by {meta['outlet']}",
                                        date and f"on {date}"]))
-    parts = [f"Title: {meta.get('title_en') or article.title}",
+    lines = [_ended(f"Title: {meta.get('title_en') or article.title}"),
              meta.get("title_zh") and f"Chinese title: {meta['title_zh']}",
-             published if published != "Published" else "",
-             meta.get("authors") and f"Written by {', '.join(meta['authors'])}",
-             meta.get("translators") and f"Translated by {', '.join(meta['translators'])}",
-             meta.get("editors") and f"Edited by {', '.join(meta['editors'])}",
-             *(f"{label} {', '.join(credits[role])}" for role, label in _ROLE_EN.items() if credits.get(role))]
-    return "\n".join(_ended(p, ".") for p in parts if p)
+             published != "Published" and f"{published}.",
+             meta.get("authors") and f"Author | {', '.join(meta['authors'])}",
+             meta.get("translators") and f"Translator | {', '.join(meta['translators'])}",
+             meta.get("editors") and f"Editor | {', '.join(meta['editors'])}",
+             *(f"{label} | {', '.join(credits[role])}" for role, label in _ROLE_EN.items() if credits.get(role)),
+             meta.get("copyright") and f"Copyright: {meta['copyright']}."]
+    return "\n".join(line for line in lines if line)
 
 
-def _ended(sentence: str, stop: str) -> str:
-    return sentence if sentence[-1] in ".。!?！？" else sentence + stop
+def _ended(sentence: str) -> str:
+    return sentence if sentence[-1] in ".。!?！？" else sentence + "."
 
 
 def card_chunk(article: Article) -> Chunk | None:

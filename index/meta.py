@@ -45,6 +45,23 @@ def is_chrome(line: str) -> bool:
                            or bool(_SITE_SUFFIX.match(line)))
 
 
+_COPYRIGHT = [re.compile(p, re.IGNORECASE) for p in (
+    r"版[权權](?:归|歸|属于|屬於)\s*(?P<holder>[^,，。;；\s]{2,30}?)\s*所有",
+    r"^版[权權]所有\s*[:：]?\s*[\[【(（]?(?P<holder>[^\]】)）\n]{2,40}?)[\]】)）]?\s*$",
+    r"(?:©|copyright)\s*(?:©\s*)?(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*)?(?P<holder>[A-Z\u4e00-\u9fff][^.。,，\n]{1,40}?)"
+    r"\s*(?:[.。,，]|all rights|$)",
+)]
+
+
+def copyright_holder(line: str) -> str | None:
+    """Who a copyright footer names: "版權歸FT中文網所有" -> "FT中文網", "© 2025 Example News" -> "Example News"."""
+    line = line.strip()[:300]
+    for rx in _COPYRIGHT:
+        if m := rx.search(line):
+            return m.group("holder").strip()
+    return None
+
+
 def is_menu_run(lines: list[str]) -> bool:
     """Three or more consecutive tiny lines with no sentence in them: a menu or a font-size picker."""
     return len(lines) >= 3 and all(0 < len(ln.strip()) <= 7 and not re.search(r"[。.!?！？:：|｜]", ln)
@@ -197,7 +214,8 @@ def parse_byline(line: str) -> dict | None:
             return None  # "Title of the report…" is a sentence, "Title: …" a field
         if key in ("by", "author", "authors"):
             name = value[: d[1]] if (d := find_date(value)) else value
-            if not re.match(r"[A-Z\u4e00-\u9fff]", name) or len(name.split()) > 8 or re.search(r"\w{2}[.!?。]|,\s*[a-z]", name):
+            sentence = re.search(r"\w{2}[.!?。]|,\s*[a-z]", name)
+            if not re.match(r"[A-Z\u4e00-\u9fff]", name) or len(name.split()) > 8 or sentence:
                 return None  # "By 2025, the city will…" is a sentence
         meta = {}
         _put(meta, key, value)

@@ -62,13 +62,18 @@ def unwrap(text: str) -> list[tuple[int, str]]:
     seen: set[str] = set()
     for number, block in enumerate(re.split(r"\n[ \t]*\n", text)):
         lines = [ln.strip() for ln in block.split("\n")]
-        # A repeated line (a podcast's title shown twice, a tagline) and a chrome line are page furniture.
-        lines = [ln for ln in lines if ln and not (ln in seen and len(ln) > 3) and not M.is_chrome(ln)]
+        lines = [ln for ln in lines if ln and not (ln in seen and len(ln) > 3)]  # a title shown twice, a tagline
         seen.update(lines)
         lines = _drop_menu_runs(lines)
         widest = max((len(ln) for ln in lines), default=0)
         current = ""
         for line in lines:
+            if M.is_chrome(line):  # never part of a paragraph: its own, for read_items to drop
+                if current:
+                    out.append((number, current))
+                out.append((number, line))
+                current = ""
+                continue
             if current and _wraps(current.rsplit("\n", 1)[-1], line, widest):
                 current += _joiner(current, line) + line
                 continue
@@ -100,6 +105,8 @@ def _wraps(line: str, following: str, widest: int) -> bool:
         return False
     if M.is_credit_line(line) or M.is_credit_line(following) or M.parse_byline(following) or M.parse_byline(line):
         return False
+    if _GLOSSARY.match(line) or _GLOSSARY.match(following):
+        return False
     zh_line, zh_next = bool(_CJK.search(line[-1:])), bool(_CJK.search(following[:1]))
     if zh_line != zh_next or (zh_line and identify(line) != identify(following)):
         return False
@@ -129,6 +136,8 @@ def read_items(paragraphs: list[tuple[int, str]]) -> tuple[list[Item], dict[str,
     for number, (block, para) in enumerate(paragraphs):
         para = _CONTENT_LABEL.sub("", para.replace("**", "")).strip()
         if M.is_chrome(para) or not para:
+            if holder := M.copyright_holder(para):
+                items.append(Item(para, "byline", block, number, fields={"copyright": holder}))
             continue
         if fields := M.parse_byline(para):
             items.append(Item(para, "byline", block, number, fields=fields))
