@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.align import align_paragraphs, confirm_pairs
+from index.align import align_paragraphs
 from index.card import card_chunk, is_card
 from index.chunk import Chunk, chunk_article
 from index.embed import EmbeddingCache, embed_passages, get_embeddings
@@ -238,12 +238,9 @@ def align_groups(store: Store, groups: set[str]) -> dict[str, tuple[str, ...]]:
         en_rows, zh_rows = by_doc[en_doc], by_doc[zh_doc]
         en_paras, en_vecs, en_members, en_sections = _paragraphs(store, en_rows)
         zh_paras, zh_vecs, zh_members, zh_sections = _paragraphs(store, zh_rows)
-        beads = align_paragraphs(en_paras, zh_paras, en_vecs, zh_vecs, en_sections, zh_sections)
-        layout = store.manifest["documents"][en_doc]["metadata"].get("pairs")
-        if layout:  # an interleaved page says which paragraphs sit side by side: keep those that translate
-            chosen = confirm_pairs(en_paras, zh_paras, en_vecs, zh_vecs, [tuple(p) for p in layout])
-            if len(chosen) >= min(len(en_paras), len(zh_paras)) / 2:
-                beads = [([i], [j]) for i, j in chosen]
+        # An interleaved page says which paragraphs sit side by side: the aligner prefers those pairs.
+        layout = {tuple(p) for p in store.manifest["documents"][en_doc]["metadata"].get("pairs", ())}
+        beads = align_paragraphs(en_paras, zh_paras, en_vecs, zh_vecs, en_sections, zh_sections, layout=layout)
         for en_idx, zh_idx in beads:
             en_ids = [cid for i in en_idx for cid in en_members[i]]
             zh_ids = [cid for i in zh_idx for cid in zh_members[i]]

@@ -416,11 +416,11 @@ def _merge_credits(metadata: dict, credits: list[tuple[str, list[str]]]) -> None
 
 def interleaved_pairs(items: list[Item], position: dict[int, tuple[str, int]]) -> list[tuple[int, int]]:
     """(English paragraph, Chinese paragraph) neighbours of a page that alternates languages paragraph by
-    paragraph (or line or sentence): the candidates a translation pair is chosen from (index/build.py keeps
-    those the embeddings confirm). A page with one English block and one Chinese block gives none."""
+    paragraph (or line or sentence): the pairs its layout offers the aligner (index/align.py prefers them,
+    the embeddings still decide). A page with one English block and one Chinese block offers none."""
     seq = [position[i] for i in sorted(position) if items[i].kind == "text"]
     runs = sum(1 for a, b in zip(seq, seq[1:], strict=False) if a[0] != b[0]) + (1 if seq else 0)
-    if runs < 4:
+    if runs < 4 or len(seq) >= 1.5 * runs:  # interleaved: the languages alternate, runs are mostly one long
         return []
     pairs = set()
     for (la, pa), (lb, pb) in zip(seq, seq[1:], strict=False):
