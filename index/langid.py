@@ -55,8 +55,9 @@ def identify(text: str) -> str | None:
 
 
 # Where one language ends and the next begins inside a paragraph: after a sentence end followed directly by
-# the other script ("said.据介绍", "热情。Yu said"), or at a run of 4+ spaces between the two scripts.
-_GLUED = re.compile(r"(?<=[.!?\"”’)])(?=[\u3400-\u9fff“「])|(?<=[。！？!?”」])(?=[A-Z\"“])")
+# the other script ("said.据介绍", "world.2023年", "热情。Yu said"), or at a run of 4+ spaces between them.
+_GLUED = re.compile(r"(?:(?<=[A-Za-z)\]\"”’'][.!?])|(?<=[.!?][\"”’)]))(?=[^\sA-Za-z]{0,6}[\u3400-\u9fff“「])"
+                    r"|(?<=[。！？!?”」])(?=[A-Z\"“])")
 _GAP = re.compile(r" {4,}|\t+")
 
 
