@@ -34,6 +34,7 @@ class Filters:
     lang: str | None = None
     date_from: str | None = None  # ISO dates, inclusive
     date_to: str | None = None
+    exclude_chunks: tuple[str, ...] = ()  # chunk ids never returned (the eval's gold-removed questions)
 
 
 class HybridSearcher:
@@ -58,8 +59,7 @@ class HybridSearcher:
         store = self.store
         if len(store) == 0:
             return []
-        f = filters or Filters()
-        mask = store.mask(f.doc_ids, f.lang, f.date_from, f.date_to)
+        mask = self._mask(filters or Filters())
         dense = self._sentence_rerank(store.dense_search(qvec, self.depth, mask), qvec)
         tokens = tokenize(query) + list(extra_terms or [])
         sparse = store.bm25_search(tokens, lang, self.depth, mask)
@@ -74,6 +74,14 @@ class HybridSearcher:
             dense_of.update(zip(missing, (vecs @ qvec).tolist(), strict=True))
         return [Hit(row, store.chunk(row), score, float(dense_of[row]), float(bm25_of.get(row, 0.0)))
                 for row, score in top]
+
+    def _mask(self, f: Filters) -> np.ndarray | None:
+        mask = self.store.mask(f.doc_ids, f.lang, f.date_from, f.date_to)
+        rows = [r for r in map(self.store.row_of, f.exclude_chunks) if r is not None]
+        if rows:
+            mask = np.ones(len(self.store), dtype=bool) if mask is None else mask.copy()
+            mask[rows] = False
+        return mask
 
     def _sentence_rerank(self, dense: list[tuple[int, float]], qvec: np.ndarray) -> list[tuple[int, float]]:
         """Re-rank dense hits by the mean of the passage cosine and its best sentence's cosine: one sentence
