@@ -28,6 +28,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from eval.asking import Bench, answer_language, ask_assistant, ask_baselines  # noqa: F401 (answer_language)
+from eval.crosslingual import format_one_language, one_language_rows
 from eval.metrics import chunk_matches, summarize
 from eval.pageset import find_gold, is_page_set, load_page_set, page_files
 from eval.report import format_table, write_outputs
@@ -73,6 +74,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, metavar="N",
                    help="ask at most N questions, spread over categories (SQuAD: over paragraphs, and only "
                         "their paragraphs are indexed)")
+    p.add_argument("--one-language", action="store_true",
+                   help="page sets: also score retrieval with one language's chunks only, asked in the other "
+                        "(eval/crosslingual.py), beside dense search alone")
     p.add_argument("--baseline", choices=["langchain"],
                    help="also run the plain LangChain recipe (naive, and hybrid BM25 + FAISS) on the same "
                         "questions, side by side")
@@ -111,6 +115,12 @@ def run(args: argparse.Namespace) -> int:
         bench = prepare(args, settings, Path(tmp))
         k = args.k or settings.top_k
         bench.config.update({"k": k, "depth": max(k, args.depth)})
+        one_language = None
+        if args.one_language:
+            if "pages" not in bench.config:
+                raise ConfigError("--one-language needs a page set (--set FILE whose items name a page 'file')")
+            one_language = one_language_rows(bench.assistant, bench.items, bench.passages, k)
+            bench.config["one_language"] = one_language
         if args.unanswerable_from_gold:
             bench.items += gold_removed(bench)
         results = ask_assistant(bench, k, max(k, args.depth), progress)
@@ -120,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
             for system in ("langchain", "langchain-hybrid"):
                 summaries[system] = summarize([r for r in results if r["system"] == system])
     print(format_table(summaries))
+    if one_language:
+        print("\n" + format_one_language(one_language))
     if args.out:
         write_outputs(args.out, summaries, results, bench.config)
         print(f"\nwrote {args.out}/report.json, report.md, chart.png, results.jsonl")
