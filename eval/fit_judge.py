@@ -33,7 +33,7 @@ from eval.splits import SHIPPED_SPLITS, real_page_splits, squad_splits
 from eval.squad import load_squad, write_documents
 from rag import Assistant
 from rag.compose import compose
-from rag.judge import JUDGE_PATH, JudgeModel, judge
+from rag.judge import ABSTAIN_FEATURES, JUDGE_PATH, JudgeModel, Linear, abstain_features, judge
 from rag.read import FEATURES, Candidate
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -124,7 +124,7 @@ def cmrc(work: Path, n_articles: int) -> tuple[Assistant, list[Item]]:
     title_of = {row["id"]: row["title"] for row in data.documents}
     chosen: dict[str, list[str]] = {"dev": [], "measured": []}
     for row in data.documents:  # the first n articles of each split, in file order
-        split = splits.get(row["title"], "dev")
+        split = splits.get(row["title"], "dev")  # an untitled article: its title here is the file stem
         if row["title"] not in chosen[split] and len(chosen[split]) < n_articles:
             chosen[split].append(row["title"])
     keep = set(chosen["dev"]) | set(chosen["measured"])
@@ -135,7 +135,7 @@ def cmrc(work: Path, n_articles: int) -> tuple[Assistant, list[Item]]:
         titles = {title_of[g] for g in it["gold"] if g in title_of}
         if titles & keep:
             gold = set(it["gold"])
-            items.append(Item("cmrc", splits[next(iter(titles))], it["question"], it["answers"], [],
+            items.append(Item("cmrc", splits.get(next(iter(titles)), "dev"), it["question"], it["answers"], [],
                               lambda c, gold=gold: c.doc_id in gold, "answerable"))
     return kb, items
 
@@ -189,29 +189,53 @@ def _labels(cands: list[Candidate], answers: list[str]) -> np.ndarray:
 # ---------------------------------------------------------------- fit and score
 
 
-def fit(cases: list[Case]) -> tuple[np.ndarray, float, dict]:
-    """Logistic regression over the dev candidates; every set and variant weighs the same in total."""
+def fit(cases: list[Case]) -> tuple[JudgeModel, dict]:
+    """The sentence model over the answerable dev questions' candidates, then the abstention model over every dev
+    question's ranked candidates, then the threshold. Every set and variant weighs the same in total."""
+    groups: dict[tuple[str, str], int] = defaultdict(int)
+    for c in cases:
+        groups[(c.item.set, c.variant if c.item.answers else "unanswerable")] += 1
+
+    def weight(c: Case) -> float:
+        return 1.0 / groups[(c.item.set, c.variant if c.item.answers else "unanswerable")]
+
+    answerable = [c for c in cases if c.answerable and c.candidates]
+    x = np.concatenate([np.array([k.features for k in c.candidates]) for c in answerable])
+    y = np.concatenate([c.labels for c in answerable])
+    w = np.concatenate([np.full(len(c.candidates), weight(c)) for c in answerable])
+    sentence = _logistic(x, y, w)
+    provisional = JudgeModel(sentence, Linear(np.zeros(len(ABSTAIN_FEATURES)), 0.0), 0.0, "fit")
+    rows, labels, weights = [], [], []
+    for c in cases:
+        if c.candidates:
+            ranked, scores = _ranked(c, provisional)
+            rows.append(abstain_features(ranked, scores))
+            labels.append(float(c.answerable))
+            weights.append(weight(c))
+    answered = _logistic(np.array(rows), np.array(labels), np.array(weights))
+    model = JudgeModel(sentence, answered, 0.0, "fit")
+    threshold, limits = choose_threshold(cases, model)
+    data = {"sentence_candidates": int(len(y)), "sentence_positives": int(y.sum()),
+            "questions": {f"{s} ({v})": n for (s, v), n in sorted(groups.items())}, "per_set_limits": limits}
+    return JudgeModel(sentence, answered, threshold, "fit"), data
+
+
+def _logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> Linear:
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
-    groups: dict[tuple[str, str], int] = defaultdict(int)
-    for c in cases:
-        groups[(c.item.set, c.variant)] += 1
-    xs, ys, ws = [], [], []
-    for c in cases:
-        if c.candidates:
-            xs.append(np.array([k.features for k in c.candidates]))
-            ys.append(c.labels)
-            ws.append(np.full(len(c.candidates), 1.0 / groups[(c.item.set, c.variant)]))
-    x, y, w = np.concatenate(xs), np.concatenate(ys), np.concatenate(ws)
-    w *= len(w) / w.sum()
+    w = w * len(w) / w.sum()
     scaler = StandardScaler().fit(x)
-    model = LogisticRegression(C=1.0, max_iter=2000).fit(scaler.transform(x), y, sample_weight=w)
+    model = LogisticRegression(C=1.0, max_iter=5000).fit(scaler.transform(x), y, sample_weight=w)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
     coef = model.coef_[0] / scale  # folded back onto the raw features: score = x @ coef + intercept
-    intercept = float(model.intercept_[0] - (model.coef_[0] * scaler.mean_ / scale).sum())
-    return coef, intercept, {"candidates": int(len(y)), "positives": int(y.sum()),
-                             "questions": {f"{s} ({v})": n for (s, v), n in sorted(groups.items())}}
+    return Linear(coef, float(model.intercept_[0] - (model.coef_[0] * scaler.mean_ / scale).sum()))
+
+
+def _ranked(c: Case, model: JudgeModel):
+    raw = model.scores(c.candidates)
+    order = np.argsort(-raw, kind="stable")
+    return tuple(c.candidates[i] for i in order), tuple(float(raw[i]) for i in order)
 
 
 def choose_threshold(cases: list[Case], model: JudgeModel) -> tuple[float, dict]:
@@ -219,10 +243,9 @@ def choose_threshold(cases: list[Case], model: JudgeModel) -> tuple[float, dict]
     best: dict[str, list[float]] = defaultdict(list)
     for c in cases:
         if c.answerable:
-            s = model.scores(c.candidates)
-            best[c.item.set].append(float(s.max()) if len(s) else -1e9)
-    limits = {name: float(np.quantile(v, FALSE_ABSTENTIONS.get(name, DEFAULT_FALSE_ABSTENTIONS), method="lower"))
-              for name, v in best.items() if v}
+            best[c.item.set].append(model.answered_score(*_ranked(c, model)) if c.candidates else -1e9)
+    limits = {name: round(float(np.quantile(v, FALSE_ABSTENTIONS.get(name, DEFAULT_FALSE_ABSTENTIONS),
+                                            method="lower")), 4) for name, v in best.items() if v}
     return min(limits.values()), limits
 
 
@@ -251,6 +274,11 @@ def score(cases: list[Case], model: JudgeModel) -> dict[tuple[str, str, str], di
         for kind in sorted({r["kind"] for r in rs if r["kind"] in ("crosslingual", "meta", "fact")}):
             out[key][kind] = _mean(r["correct"] for r in rs if r["kind"] == kind)
     return out
+
+
+def _weights(names, linear: Linear) -> dict:
+    return {"features": list(names), "coefficients": [round(float(v), 6) for v in linear.coef],
+            "intercept": round(linear.intercept, 6)}
 
 
 def _mean(values) -> float | None:
@@ -290,23 +318,27 @@ def main(argv: list[str] | None = None) -> int:
         cases += collect(kb, items, name)
     dev = [c for c in cases if c.item.split == "dev"]
     measured = [c for c in cases if c.item.split == "measured"]
-    coef, intercept, data = fit(dev)
-    model = JudgeModel(coef, intercept, 0.0, "fit")
-    threshold, limits = choose_threshold(dev, model)
-    model = JudgeModel(coef, intercept, threshold, "fit")
+    model, data = fit(dev)
     print_scores("DEV split (fitted on)", score(dev, model))
     print_scores("MEASURED split (never fitted on)", score(measured, model))
-    print(f"\nthreshold {threshold:.4f} (per-set limits {json.dumps({k: round(v, 4) for k, v in limits.items()})})")
+    print(f"\nthreshold {model.threshold:.4f} (per-set limits {json.dumps(data['per_set_limits'])})")
+    reach = [c for c in measured if c.answerable]
+    print(f"measured answerable questions with a correct sentence among the candidates: "
+          f"{_mean(c.labels.any() for c in reach)} of {len(reach)}")
     if not args.no_write:
         payload = {
-            "model": "logistic regression over rag/read.py FEATURES; score = features . coefficients + intercept "
-                     "(log-odds that the sentence states the answer); abstain when the best score < threshold",
-            "features": list(FEATURES), "coefficients": [round(float(v), 6) for v in coef],
-            "intercept": round(intercept, 6), "threshold": round(threshold, 6),
-            "threshold_rule": "highest threshold refusing at most 5% of any dev set's answerable questions "
-                              "(2% for CMRC)", "per_set_limits": {k: round(v, 4) for k, v in limits.items()},
-            "trained_on": {"split": "dev (eval/splits.py)", **data, "cmrc_articles_per_split": args.cmrc_articles},
-            "command": "python -m eval.fit_judge --work /tmp/fit-judge", "date": datetime.date.today().isoformat(),
+            "model": "two logistic regressions. sentence: log-odds that a candidate sentence states the answer, "
+                     "features . coefficients + intercept over rag/read.py FEATURES. answered: log-odds that the "
+                     "question is answered, over rag/judge.py ABSTAIN_FEATURES; abstain below its threshold",
+            "sentence": _weights(FEATURES, model.sentence),
+            "answered": {**_weights(ABSTAIN_FEATURES, model.answered), "threshold": round(model.threshold, 6),
+                         "threshold_rule": "highest threshold refusing at most 5% of any dev set's answerable "
+                                           "questions (2% for CMRC)"},
+            "trained_on": {"split": "dev (eval/splits.py)", **data, "cmrc_articles_per_split": args.cmrc_articles,
+                           "label": "sentence: contains a gold answer; answered: the question is answerable "
+                                    "(SQuAD 2.0 is_impossible, the sets' unanswerables and gold-removed asks are not)"},
+            "command": "nice -n 10 env RAG_THREADS=1 python -m eval.fit_judge --work /tmp/fit-judge",
+            "date": datetime.date.today().isoformat(),
         }
         args.out.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {args.out}")

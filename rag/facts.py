@@ -17,6 +17,7 @@ DATE = re.compile(
     rf"去年底|今年|去年|\b(19|20)\d{{2}}\b|{_WEEKDAYS})", re.I)
 ORG_ZH = re.compile(r"[\u4e00-\u9fff]{2,}?(公司|企业|集团|科技|工厂|中心|电信|联通|移动|数据|银行|大学|航空|"
                     r"博物馆|医院|学校|政府|委员会|协会|机构|研究院|报|台|社)")
+PLACE_ZH = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:省|市|县|区|镇|乡|村|州|岛|港|湾)")  # place-name suffixes
 NAME_LATIN = re.compile(r"[A-Z][A-Za-z&'.-]*(?:\s+(?:of|and|&|the|de)?\s*[A-Z][A-Za-z&'.-]*)*")
 # Units of measure and Chinese classifiers: a general class, what follows a number to say what it measures.
 UNIT = re.compile(r"\s?(?:(?:billion|million|trillion|thousand)\s)?(ms|毫秒|seconds?|minutes?|hours?|days?|weeks?|"
@@ -57,19 +58,21 @@ def has_kind(text: str, q: Question, *, counted: bool = True) -> bool:
         return counts_thing(text, q.counted) if q.counted and counted else bool(numbers_in(text))
     if q.kind == "date":
         return bool(DATE.search(text))
-    if q.kind in ("who", "place"):  # a credit line, or a name the question does not already say
-        return bool(re.search(r"[|｜]", text)) or bool(new_names(text, q))
+    if q.kind in ("who", "place", "name"):  # a credit line, or a name the question does not already say
+        return bool(re.search(r"[|｜]", text)) or bool(new_names(text, q, tagged=False))
     return False
 
 
-def new_names(text: str, q: Question) -> list[str]:
-    """Names in `text` (capitalised English runs, Chinese names and organisations) that the question does not say."""
+def new_names(text: str, q: Question, tagged: bool = True) -> list[str]:
+    """Names in `text` (capitalised English runs, Chinese organisations and, when `tagged`, what jieba's tagger
+    calls a name: slow, so only where a name is asked for) that the question does not say."""
     known = set(q.tokens) | NOT_NAMES
     found = [m.group() for m in NAME_LATIN.finditer(text)
              if (m.start() or m.group().split()[0].lower() not in OPENERS) and not set(tokenize(m.group())) <= known]
     if not text.isascii():
-        found += [n for n in chinese_names(text) if n not in q.searched]
         found += [m.group() for m in ORG_ZH.finditer(text) if m.group() not in q.searched]
+        found += [m.group() for m in PLACE_ZH.finditer(text) if m.group() not in q.searched]
+        found += [n for n in chinese_names(text) if n not in q.searched] if tagged else []
     return found
 
 

@@ -18,6 +18,16 @@ _LEANS_EN = re.compile(r"\b(?:it|its|it's|they|them|their|he|she|his|her|this|th
 _LEADS_ZH = re.compile(r"^\s*(?:那么|还有|而|又|另外|那(?![些个家里时])|它|其|他|她)")
 _LEANS_ZH = re.compile(r"[它其该此这那]家|它|其|该|这家|那家|他|她|这个|那个|这些|那些|上述|此|呢[？?]?\s*$")
 
+# "this article", "这篇报道": the document itself, not a subject of an earlier turn.
+_DOCUMENT_EN = re.compile(r"\b(?:this|that|these)\s+(?:(?:bilingual|english|chinese|news)\s+)*(?:article|report|story|"
+                          r"piece|page|version|item|text|post|translation|photo|video)s?\b", re.I)
+_DOCUMENT_ZH = re.compile(r"(?:这|此|本)(?:篇|条|则|份|个)?(?:双语)?(?:文章|报道|新闻|稿件|版本|译文|视频|图片)")
+
+# A question word makes a short turn a question of its own ("Who translated it?" still leans, by its pronoun).
+_ASKS_EN = re.compile(r"\b(?:what|who|whom|whose|when|where|which|why|how|tell|name|list|describe)\b", re.I)
+_ASKS_ZH = re.compile(r"什么|谁|哪|多少|几|何|怎么|怎样|吗|介绍")
+
+
 def check_history(history) -> list[tuple[str, str]]:
     """History as [(question, answer), ...]; raises QuestionError naming what is wrong with its shape."""
     if history is None:
@@ -44,12 +54,12 @@ def needs_context(question: str, lang: str) -> bool:
     text = question.strip()
     if lang == "zh":
         words = re.sub(r"\W", "", text)
-        if len(words) <= 6 or _LEADS_ZH.search(text):
+        if (len(words) <= 6 and not _ASKS_ZH.search(words)) or _LEADS_ZH.search(text):
             return True
-        return bool(_LEANS_ZH.search(text)) and not chinese_names(text) and not re.search(r"[A-Za-z]{2,}", text)
-    if len(tokenize(text)) <= 2 or _LEADS_EN.search(text):
+        return bool(_LEANS_ZH.search(_DOCUMENT_ZH.sub("", text))) and not chinese_names(text) and not re.search(r"[A-Za-z]{2,}", text)
+    if (len(tokenize(text)) <= 2 and not _ASKS_EN.search(text)) or _LEADS_EN.search(text):
         return True
-    return bool(_LEANS_EN.search(text)) and not proper_names(text)
+    return bool(_LEANS_EN.search(_DOCUMENT_EN.sub(" ", text))) and not proper_names(text)
 
 
 def resolve(question: str, lang: str, history: list[tuple[str, str]]) -> tuple[str, tuple[str, ...]]:

@@ -1,6 +1,7 @@
-"""Judge the candidates: a logistic model fitted on the development splits (eval/fit_judge.py writes its weights
-to rag/data/judge.json) gives each sentence the probability that it states the answer; the best one is the
-answer unless that probability is below the fitted threshold, in which case the assistant abstains."""
+"""Judge the candidates with two logistic models fitted on the development splits (eval/fit_judge.py writes their
+weights to rag/data/judge.json): the sentence model gives each candidate the log-odds that it states the answer;
+the abstention model reads the best candidates and gives the log-odds that the question is answered by the
+sources at all. Below the fitted threshold the assistant abstains."""
 
 from __future__ import annotations
 
@@ -20,13 +21,34 @@ from rag.read import FEATURES, Candidate
 JUDGE_PATH = Path(__file__).parent / "data" / "judge.json"
 
 
+# What the abstention model reads: the sentence model's view of the best candidates, and the best one's features.
+ABSTAIN_FEATURES = (
+    "top_score", "margin", "top3_mean", "typed_share", "max_passage_sim",
+    *(f"best_{name}" for name in ("sim", "best_sim", "sentence_coverage", "passage_coverage", "missing_rare",
+                                  "names_missing", "chinese_missing", "place_unknown", "typed", "typed_translation",
+                                  "measure_missing", "count_missing", "no_number", "event_other", "event_match",
+                                  "no_coverage", "other_language", "unreadable", "new_words", "new_names",
+                                  "counted_for_others", "total_for_others", "pairs_others")),
+    "kind_number", "kind_date", "kind_who", "kind_place", "kind_name", "kind_none", "meta",
+)
+
+
 @dataclass(frozen=True, slots=True)
-class JudgeModel:
-    """Weights over FEATURES (in that order), an intercept, and the log-odds below which to abstain."""
+class Linear:
+    """Weights over named features (in the order given), and an intercept: a fitted logistic model."""
 
     coef: np.ndarray  # (n_features,)
     intercept: float
-    threshold: float
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return x @ self.coef + self.intercept  # (n,) log-odds
+
+
+@dataclass(frozen=True, slots=True)
+class JudgeModel:
+    sentence: Linear  # over rag/read.py FEATURES
+    answered: Linear  # over ABSTAIN_FEATURES
+    threshold: float  # abstain when the answered log-odds is below it
     source: str
 
     @classmethod
@@ -37,23 +59,46 @@ class JudgeModel:
         """Log-odds that each candidate states the answer, shape (n_candidates,)."""
         if not candidates:
             return np.zeros(0)
-        x = np.array([c.features for c in candidates], dtype=np.float64)  # (n_candidates, n_features)
-        return x @ self.coef + self.intercept
+        return self.sentence(np.array([c.features for c in candidates], dtype=np.float64))
+
+    def answered_score(self, ranked: tuple[Candidate, ...], scores: tuple[float, ...]) -> float:
+        return float(self.answered(abstain_features(ranked, scores)[None, :])[0])
+
+
+def abstain_features(ranked: tuple[Candidate, ...], scores: tuple[float, ...]) -> np.ndarray:
+    """ABSTAIN_FEATURES of a question's ranked candidates, shape (n,)."""
+    best = ranked[0]
+    top = np.array(scores[:3])
+    f = {"top_score": scores[0], "margin": scores[0] - (scores[1] if len(scores) > 1 else scores[0] - 5.0),
+         "top3_mean": float(top.mean()), "typed_share": sum(c.typed for c in ranked[:5]) / min(5, len(ranked)),
+         "max_passage_sim": max(c.feature("passage_sim") for c in ranked)}
+    for name in ABSTAIN_FEATURES:
+        if name.startswith("best_"):
+            f[name] = best.feature(name[5:])
+        elif name not in f:
+            f[name] = best.feature(name)
+    return np.array([f[name] for name in ABSTAIN_FEATURES], dtype=np.float64)
 
 
 @lru_cache(maxsize=4)
 def _load(path: str) -> JudgeModel:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        weights = dict(zip(data["features"], data["coefficients"], strict=True))
-        intercept, threshold = float(data["intercept"]), float(data["threshold"])
+        sentence = _linear(data["sentence"], FEATURES, path)
+        answered = _linear(data["answered"], ABSTAIN_FEATURES, path)
+        threshold = float(data["answered"]["threshold"])
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ConfigError(f"{path}: not a judge model ({e}); refit it with `python -m eval.fit_judge`") from None
-    missing = [f for f in FEATURES if f not in weights]
+    return JudgeModel(sentence, answered, threshold, path)
+
+
+def _linear(data: dict, names: tuple[str, ...], path: str) -> Linear:
+    weights = dict(zip(data["features"], data["coefficients"], strict=True))
+    missing = [f for f in names if f not in weights]
     if missing:
         raise ConfigError(f"{path}: no weight for feature(s) {', '.join(missing)}; refit it with "
                           "`python -m eval.fit_judge`")
-    return JudgeModel(np.array([weights[f] for f in FEATURES], dtype=np.float64), intercept, threshold, path)
+    return Linear(np.array([weights[f] for f in names], dtype=np.float64), float(data["intercept"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +106,8 @@ class Judgement:
     """The candidates in order of the judge's score, the best one's score, and the decision."""
 
     ranked: tuple[Candidate, ...]
-    scores: tuple[float, ...]  # log-odds, same order as `ranked`
-    score: float  # the best candidate's log-odds (-inf when there is none)
+    scores: tuple[float, ...]  # sentence log-odds, same order as `ranked`
+    score: float  # the log-odds that the sources answer the question (-inf when there is no candidate)
     abstain: bool
     chosen: tuple[Candidate, ...]  # the sentences the answer quotes, first the answering one
 
@@ -81,16 +126,16 @@ def judge(q: Question, candidates: list[Candidate], model: JudgeModel | None = N
     order = np.argsort(-raw, kind="stable")
     ranked = tuple(candidates[i] for i in order)
     scores = tuple(float(raw[i]) for i in order)
-    score = scores[0]
+    score = model.answered_score(ranked, scores)
     if score < model.threshold + shift:
         return Judgement(ranked, scores, score, True, ())
-    return Judgement(ranked, scores, score, False, tuple(_chosen(q, ranked, scores, model.threshold + shift)))
+    return Judgement(ranked, scores, score, False, tuple(_chosen(q, ranked, scores)))
 
 
-def _chosen(q: Question, ranked: tuple[Candidate, ...], scores: tuple[float, ...], threshold: float) -> list[Candidate]:
+def _chosen(q: Question, ranked: tuple[Candidate, ...], scores: tuple[float, ...]) -> list[Candidate]:
     """The answering sentence, in the reader's language when their version says the same, and the sentence that
     completes it: the other version's rendering when only that one has the date or figure, or for a descriptive
-    question a second sentence that the judge also accepts."""
+    question a second sentence that the sentence model finds as likely to state the answer as not."""
     best = ranked[0]
     if best.lang != q.answer_lang and (same := _same_fact_in(ranked, best, q.answer_lang)):
         best = same
@@ -99,7 +144,7 @@ def _chosen(q: Question, ranked: tuple[Candidate, ...], scores: tuple[float, ...
         chosen.append(fuller)  # "by what year?": the English sentence has no year, its Chinese version does
     elif q.kind is None:
         second = next((c for c, s in zip(ranked[1:3], scores[1:3], strict=False)
-                       if s >= threshold and c.quote not in best.quote and best.quote not in c.quote
+                       if s >= 0.0 and c.quote not in best.quote and best.quote not in c.quote
                        and c.lang == best.lang), None)
         chosen += [second] if second else []
     return chosen

@@ -17,7 +17,8 @@ _ASKS = [
                           r"多大|多远|多久|规模|时延|比例|百分之|占比|\brate\b|\bpercentage\b|\bproportion\b|"
                           r"\bwhat (?:is|was|are|were) (?:the |its |their |[\w&.-]+'s )?(?:[\w-]+ ){0,2}?(?:price|cost|"
                           r"revenue|population|valuation|budget|salary|turnover|profit)s?\b", re.I)),
-    ("date", re.compile(r"\bwhen\b|\bwhat (year|month|date|day)\b|\bwhich (year|month|date|day)\b|\bon what date\b|"
+    ("date", re.compile(r"\bwhen\b|\bwhat (year|month|date|day|time|hour)\b|\bat what (time|hour)\b|几点|"
+                        r"\bwhich (year|month|date|day)\b|\bon what date\b|"
                         r"什么时候|何时|哪一?年|几月|哪个月|哪一天|哪天|什么时间|日期|星期几", re.I)),
     ("who", re.compile(r"\bwho\b|\bwhose\b|\bwhich (company|companies|firm|enterprise|person|people|reporters?|"
                        r"journalists?|authors?|writers?|translators?|editors?|newspapers?|papers?|publications?|media|"
@@ -27,6 +28,10 @@ _ASKS = [
     ("place", re.compile(r"\bwhere\b|\bwhich (city|cities|town|country|countries|province|region|district|port|"
                          r"airport|place|state|island|village)\b|\bin what (city|town|country|place)\b|哪里|哪儿|"
                          r"什么地方|哪座|哪个(城市|国家|省|地区|地方|区|镇|港口)|哪[国省市镇县]", re.I)),
+    # "Which expressway…", "What slogan…", "哪种主题": a name or title of a thing the question classifies.
+    ("name", re.compile(r"^\s*(?:which|what)\s+(?!(?:is|was|are|were|do|does|did|has|have|had|can|will|would|"
+                        r"kind|kinds|sort|type|types|happened|happens)\b)[a-z-]+|\bname of\b|哪[个种类款部本首]|"
+                        r"什么(?:名|主题|口号|品牌|产品|项目)", re.I)),
 ]
 
 # Events that a date or figure belongs to. "When will it be finished?" is not answered by the day it broke ground,
@@ -88,7 +93,7 @@ class Question:
     lang: Lang  # the language it is written in
     answer_lang: Lang  # the language to answer in (the caller's choice, else `lang`)
     asked_lang: Lang  # the version it asks about ("what is it called in the English version?": "en")
-    kind: str | None  # "number", "date", "who", "place", or None for a descriptive question
+    kind: str | None  # "number", "date", "who", "place", "name", or None for a descriptive question
     measure: str | None  # "money", "rate", "people" for a number asked in that measure
     counted: tuple[str, ...]  # tokens of the thing a "how many" question counts
     names: tuple[str, ...]  # English proper names, as search tokens
@@ -139,7 +144,7 @@ def events_in(text: str) -> set[str]:
 
 def proper_names(text: str) -> list[str]:
     """Capitalised English words inside the text (names of places, companies, people), as tokens."""
-    words = re.findall(r"(?<![\w'-])([A-Z][a-zA-Z]+(?:-[A-Za-z]+)*)", text)  # "Eco-Factory" is one word
+    words = re.findall(r"(?<![\w'-])([A-Z][a-zA-Z0-9]+(?:-[A-Za-z0-9]+)*)", text)  # "Eco-Factory", "C919"
     return [t for w in words if w.lower() not in NOT_NAMES and w.lower() not in OPENERS for t in tokenize(w)]
 
 

@@ -40,7 +40,7 @@ FEATURES = (
     "rank",  # the passage's place in the retrieval ranking (0 first)
     "other_language",  # the sentence is in the other language than the question
     "unreadable",  # ... and its article has no version in the question's language
-    "kind_number", "kind_date", "kind_who", "kind_place", "kind_none",
+    "kind_number", "kind_date", "kind_who", "kind_place", "kind_name", "kind_none",
     "typed",  # the sentence carries the kind of fact asked for
     "typed_translation",  # its translation does, and it does not
     "no_number",  # a number is asked and neither the sentence nor its translation has one
@@ -60,6 +60,7 @@ FEATURES = (
     "new_names",  # the sentence names something the question does not
     "new_words",  # share of the sentence's words the question does not have
     "log_length",  # log of the sentence's length in characters
+    "fragment",  # under 25 characters and not a credit line: a heading or a piece cut off by the splitter
     "meta",  # the question asks about the document (author, source, credits)
     "credit_line",  # the sentence is a credit line ("文|…", "Source: …")
 )
@@ -161,6 +162,7 @@ class Reader:
                 sim = max(sim, (sim + float(pair @ qvec) / (float(np.linalg.norm(pair)) + 1e-9)) / 2)
             own = set(tokenize(quote))
             before = sentences[j - 1] if j else ""
+            credit = bool(_CREDIT.search(quote))
             f = {
                 "sim": sim, "passage_sim": hit.dense, "best_sim": max(sim, hit.dense - 0.02),
                 "sentence_coverage": sentence_cov, "passage_coverage": 0.5 if unreadable else passage_cov,
@@ -169,6 +171,7 @@ class Reader:
                 "rank": float(rank), "other_language": float(not same), "unreadable": float(unreadable),
                 "kind_number": float(q.kind == "number"), "kind_date": float(q.kind == "date"),
                 "kind_who": float(q.kind == "who"), "kind_place": float(q.kind == "place"),
+                "kind_name": float(q.kind == "name"),
                 "kind_none": float(q.kind is None), "typed": float(typed), "typed_translation": float(typed_tr),
                 "no_number": float(q.kind == "number" and not numbers_in(quote) and not numbers_in(translation)),
                 "measure_missing": float(bool(q.measure) and not typed),
@@ -183,10 +186,10 @@ class Reader:
                 "wanted_language": float(q.asked_lang != q.lang and chunk.lang == q.asked_lang),
                 "unwanted_language": float(q.asked_lang != q.lang and chunk.lang != q.asked_lang),
                 "renders_names": float(q.asked_lang != q.lang and renders(translation, q)),
-                "new_names": float(bool(new_names(quote, q))),
+                "new_names": float(typed if q.kind in ("who", "place", "name") else bool(new_names(quote, q, False))),
                 "new_words": len(own - set(q.tokens)) / max(1, len(own)),
                 "log_length": math.log1p(len(quote)), "meta": float(q.meta),
-                "credit_line": float(bool(_CREDIT.search(quote))),
+                "credit_line": float(credit), "fragment": float(len(quote) < 25 and not credit),
             }
             out.append(Candidate(hit, rank, quote, before, translation, typed, context_tokens, context_text,
                                  tuple(float(f[name]) for name in FEATURES)))
