@@ -56,7 +56,8 @@ def needs_context(question: str, lang: str) -> bool:
         words = re.sub(r"\W", "", text)
         if (len(words) <= 6 and not _ASKS_ZH.search(words)) or _LEADS_ZH.search(text):
             return True
-        return bool(_LEANS_ZH.search(_DOCUMENT_ZH.sub("", text))) and not chinese_names(text) and not re.search(r"[A-Za-z]{2,}", text)
+        named = chinese_names(text) or re.search(r"[A-Za-z]{2,}", text)
+        return bool(_LEANS_ZH.search(_DOCUMENT_ZH.sub("", text))) and not named
     if (len(tokenize(text)) <= 2 and not _ASKS_EN.search(text)) or _LEADS_EN.search(text):
         return True
     return bool(_LEANS_EN.search(_DOCUMENT_EN.sub(" ", text))) and not proper_names(text)

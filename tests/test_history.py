@@ -31,14 +31,13 @@ def _same(alone, after) -> bool:
 
 
 def _hijacked(kb: Assistant, questions: list[str], earlier: list[tuple[str, str]]) -> list[str]:
-    """The questions whose answer changes when `earlier` comes first (each earlier turn tried on its own)."""
+    """The questions whose answer changes when an earlier turn comes first (the turns taken in turn)."""
     changed = []
-    for question in questions:
-        alone = kb.ask(question)
-        for turn in earlier:
-            after = kb.ask(question, history=[turn])
-            if not _same(alone, after):
-                changed.append(f"{question!r} after {turn[0]!r}: {alone.text[:60]!r} -> {after.text[:60]!r}")
+    for i, question in enumerate(questions):
+        turn = earlier[i % len(earlier)]
+        alone, after = kb.ask(question), kb.ask(question, history=[turn])
+        if not _same(alone, after):
+            changed.append(f"{question!r} after {turn[0]!r}: {alone.text[:60]!r} -> {after.text[:60]!r}")
     return changed
 
 
