@@ -35,6 +35,7 @@ from rag import Assistant
 from rag.compose import compose
 from rag.judge import ABSTAIN_FEATURES, JUDGE_PATH, JudgeModel, Linear, abstain_features, judge
 from rag.read import FEATURES, Candidate
+from rag.retrieve import Filters
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 EVAL = Path(__file__).parent
@@ -51,6 +52,7 @@ class Item:
     history: list = field(default_factory=list)
     gold: object = None  # chunk -> bool: is this one of the question's gold passages
     kind: str = ""
+    docs: tuple[str, ...] = ()  # the documents of its article, where the gold passage is
 
 
 @dataclass
@@ -80,14 +82,14 @@ def real_pages(work: Path) -> tuple[Assistant, list[Item]]:
     for row in map(json.loads, qa.read_text(encoding="utf-8").splitlines()):
         answers = row["answers"] if row.get("answerable", True) else []
         docs = docs_of[row["file"]]
-        items.append(Item("real", splits[row["file"]], row["question"], answers, [],
-                          lambda c, docs=docs, a=answers: c.doc_id in docs and contains_answer(c.text, a),
-                          row.get("kind", "")))
+        items.append(Item("real", splits[row["file"]], row["question"], answers, [], None, row.get("kind", ""),
+                          tuple(docs)))
     return kb, items
 
 
 def shipped(work: Path) -> tuple[Assistant, list[Item]]:
     kb = _build(None, work / "bundled")
+    docs = tuple(kb.store.manifest["documents"])
     items = []
     for name, split in SHIPPED_SPLITS.items():
         for row in map(json.loads, (EVAL / name).read_text(encoding="utf-8").splitlines()):
@@ -95,7 +97,7 @@ def shipped(work: Path) -> tuple[Assistant, list[Item]]:
             items.append(Item("shipped" if name == "qa.jsonl" else name.split(".")[0], split, row["question"],
                               row.get("answers") or [], row.get("history") or [],
                               lambda c, gold=gold: any(chunk_matches(c.chunk_id, g) for g in gold),
-                              row.get("category", "")))
+                              row.get("category", ""), docs))
     return kb, items
 
 
@@ -113,7 +115,7 @@ def squad2(work: Path) -> tuple[Assistant, list[Item]]:
                 answers = [] if qa.get("is_impossible") else [a["text"] for a in qa["answers"]]
                 items.append(Item("squad2", splits[str(article.get("title"))], qa["question"], answers, [],
                                   lambda c, doc=doc: c.doc_id == doc,
-                                  "unanswerable" if qa.get("is_impossible") else "answerable"))
+                                  "unanswerable" if qa.get("is_impossible") else "answerable", (doc,)))
     return kb, items
 
 
@@ -136,7 +138,7 @@ def cmrc(work: Path, n_articles: int) -> tuple[Assistant, list[Item]]:
         if titles & keep:
             gold = set(it["gold"])
             items.append(Item("cmrc", splits.get(next(iter(titles)), "dev"), it["question"], it["answers"], [],
-                              lambda c, gold=gold: c.doc_id in gold, "answerable"))
+                              lambda c, gold=gold: c.doc_id in gold, "answerable", tuple(gold)))
     return kb, items
 
 
@@ -158,11 +160,15 @@ def _build(paths, index_dir: Path) -> Assistant:
 
 
 def collect(kb: Assistant, items: list[Item], progress: str) -> list[Case]:
-    """Each item as asked, and (answerable ones) asked again with its gold passages removed from the hits."""
+    """Each item as asked, and (answerable ones) asked again with its gold passages filtered out of retrieval
+    (Filters.exclude_chunks: the rest of the article stays, as on-topic distractors)."""
     from tqdm import tqdm
 
+    chunks_of: dict[str, list] = defaultdict(list)
+    for chunk in kb.store.chunks():
+        chunks_of[chunk.doc_id].append(chunk)
     cases = []
-    for item in tqdm(items, desc=progress, file=sys.stderr, mininterval=5):
+    for item in tqdm(items, desc=progress, file=sys.stderr, mininterval=10):
         q = kb.analyse(item.question, [tuple(t) for t in item.history])
         if q is None:
             continue
@@ -170,16 +176,23 @@ def collect(kb: Assistant, items: list[Item], progress: str) -> list[Case]:
         cands = kb.reader.read(q, hits, qvec)
         cases.append(Case(item, "asked", q, cands, _labels(cands, item.answers)))
         if item.answers and item.kind != "meta" and not item.history:
-            wide, qvec = kb.retrieve(q, 12)
-            kept = [h for h in wide if not _is_gold(h.chunk, item)]
-            cands = [c for c in kb.reader.read(q, kept, qvec) if not _is_gold(c.hit.chunk, item)]
-            if len(kept) < len(wide):  # the gold passage was among the hits: removing it means something
-                cases.append(Case(item, "gold-removed", q, cands, np.zeros(len(cands))))
+            gold = _gold_chunks(kb, item, chunks_of)
+            if not gold:
+                continue
+            hits, qvec = kb.retrieve(q, kb.settings.top_k, Filters(exclude_chunks=tuple(sorted(gold))))
+            cands = [c for c in kb.reader.read(q, hits, qvec) if c.hit.chunk.chunk_id not in gold]
+            cases.append(Case(item, "gold-removed", q, cands, np.zeros(len(cands))))
     return cases
 
 
-def _is_gold(chunk, item: Item) -> bool:
-    return bool(item.gold and item.gold(chunk)) or contains_answer(chunk.text, item.answers)
+def _gold_chunks(kb: Assistant, item: Item, chunks_of: dict[str, list]) -> set[str]:
+    """The chunks of the item's article that are its gold passage or state its answer, and their translations."""
+    gold = {c.chunk_id for doc in item.docs for c in chunks_of.get(doc, ())
+            if (item.gold and item.gold(c)) or contains_answer(c.text, item.answers)}
+    for cid in list(gold):
+        row = kb.store.row_of(cid)
+        gold |= set(kb.store.chunk(row).counterparts) if row is not None else set()
+    return gold
 
 
 def _labels(cands: list[Candidate], answers: list[str]) -> np.ndarray:
