@@ -126,8 +126,8 @@ def short_span(quote: str, q: Question) -> str | None:
         found = [(closeness(m.start(), m.end()), m.group(0)) for m in DATE.finditer(quote)]
         return max(found)[1] if found else None
     if q.kind in ("who", "place", "name") or (q.kind is None and _NAME_QUESTION.search(q.searched)):
-        if credit := re.findall(r"^(\S+?)\s*[|｜:：]\s*(.+)$", quote, flags=re.M):
-            return credit[0][1].strip()
+        if credit := re.findall(r"^([^|｜:：\n]{1,30}?)\s*[|｜:：]\s*(.+)$", quote, flags=re.M):
+            return credit[0][1].strip().rstrip("。.;；")
         names = [(closeness(quote.find(n), quote.find(n) + len(n)), n) for n in new_names(quote, q)]
         if q.kind in (None, "name"):
             names += [(closeness(m.start(), m.end()) + 0.5, m.group(1)) for m in _TITLE.finditer(quote)]

@@ -63,9 +63,14 @@ FEATURES = (
     "fragment",  # under 25 characters and not a credit line: a heading or a piece cut off by the splitter
     "meta",  # the question asks about the document (author, source, credits)
     "credit_line",  # the sentence is a credit line ("文|…", "Source: …")
+    "credit_role_match",  # ... whose role ("Editor", "翻译") is a word of the question
+    "title_line",  # the document card's title line ("Title: …", "标题：…")
 )
 _CREDIT = re.compile(r"[|｜]|^(?:source|by|photo|editor|reporter|translat\w*|来源|作者|记者|编辑|责编|摄影|翻译|策划)\b"
                      r"|^(?:来源|作者|记者|编辑|责编|摄影|翻译|策划|文)\s*[:：|]", re.I)
+
+_ROLE = re.compile(r"^([^|｜:：\n]{1,30}?)\s*[|｜:：]\s*\S")  # "Final review | 程敏苏", "翻译：邓芷欣"
+_TITLE_LINE = re.compile(r"^(?:title|标题|標題)\s*[:：]", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +168,7 @@ class Reader:
             own = set(tokenize(quote))
             before = sentences[j - 1] if j else ""
             credit = bool(_CREDIT.search(quote))
+            role = _ROLE.match(quote)
             f = {
                 "sim": sim, "passage_sim": hit.dense, "best_sim": max(sim, hit.dense - 0.02),
                 "sentence_coverage": sentence_cov, "passage_coverage": 0.5 if unreadable else passage_cov,
@@ -190,6 +196,8 @@ class Reader:
                 "new_words": len(own - set(q.tokens)) / max(1, len(own)),
                 "log_length": math.log1p(len(quote)), "meta": float(q.meta),
                 "credit_line": float(credit), "fragment": float(len(quote) < 25 and not credit),
+                "credit_role_match": float(bool(role) and bool(set(tokenize(role.group(1))) & set(q.tokens))),
+                "title_line": float(bool(_TITLE_LINE.match(quote))),
             }
             out.append(Candidate(hit, rank, quote, before, translation, typed, context_tokens, context_text,
                                  tuple(float(f[name]) for name in FEATURES)))
