@@ -131,8 +131,21 @@ def short_span(quote: str, q: Question) -> str | None:
         names = [(closeness(quote.find(n), quote.find(n) + len(n)), n) for n in new_names(quote, q)]
         if q.kind in (None, "name"):
             names += [(closeness(m.start(), m.end()) + 0.5, m.group(1)) for m in _TITLE.finditer(quote)]
-        return max(names)[1].strip() if names else None
-    return None
+        if names:
+            return max(names)[1].strip()
+    return _clause(quote, q)
+
+
+def _clause(quote: str, q: Question) -> str | None:
+    """For a descriptive question (or when no typed span is found): the clause of the sentence that holds most
+    of the question's words, where the answer usually sits; None when that is the whole sentence."""
+    clauses = [c.strip(" ,;:，；：、—") for c in _CLAUSE.split(quote) if c.strip(" ,;:，；：、—")]
+    if len(clauses) < 2:
+        return None
+    asked = set(q.tokens)
+    scored = [(len(asked & set(tokenize(c))) - 0.001 * len(c), c) for c in clauses]
+    best = max(scored)
+    return best[1] if best[0] > 0 else None
 
 
 def _number_span(quote: str, q: Question, closeness) -> str | None:
