@@ -1,0 +1,277 @@
+"""The formats people bring -> plain page text plus what the file says about itself.
+
+HTML goes through trafilatura (main text without navigation, sidebars and footers; title, authors, date, site
+name), PDF through pypdf (text per page, lines regrouped into paragraphs by their position on the page), Word
+through python-docx (paragraphs in body order, headings as headings, core properties). Each reader returns an
+`Extracted`: paragraphs separated by blank lines, headings as Markdown `# ` lines, line breaks that the
+source itself made (a `<br>`, a credit line) kept as single newlines; `readers.parse_page` does the rest.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from index.errors import SourceError
+from index.text import detect_lang
+
+log = logging.getLogger(__name__)
+
+BINARY = (".pdf", ".docx")  # read from bytes; every other format is decoded text first
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    text: str  # blocks separated by blank lines; headings as "# " lines
+    metadata: dict = field(default_factory=dict)  # title_en/title_zh, authors, date (ISO), outlet
+
+
+def title_metadata(title: str) -> dict:
+    """{"title_en": …} or {"title_zh": …}: the title under the key of its language."""
+    title = re.sub(r"\s+", " ", title or "").strip()
+    lang = detect_lang(title)
+    return {f"title_{lang}": title} if title and lang else {}
+
+
+def _authors(raw: str | None) -> list[str]:
+    return [a.strip() for a in re.split(r"[;；、]|\s+and\s+", raw or "") if a.strip()]
+
+
+def _lines(text: str) -> str:
+    """Spaces collapsed inside each line, blank lines dropped."""
+    lines = (re.sub(r"[ \t\u00a0\u3000]+", " ", ln).strip() for ln in text.split("\n"))
+    return "\n".join(ln for ln in lines if ln)
+
+
+# ---------------------------------------------------------------- HTML
+
+
+def read_html(html: str, name: str) -> Extracted:
+    """The main text of a web page and its title, authors, date and site name (trafilatura)."""
+    import trafilatura
+
+    # favor_recall: on short bilingual news pages precision mode drops credit lines and one-line paragraphs.
+    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=True,
+                                      favor_recall=True)
+    if doc is None or doc.body is None:
+        raise SourceError(name, "no article text found in the HTML page")
+    blocks = [b for b in _html_blocks(doc.body) if b]
+    metadata: dict = {**title_metadata(doc.title or "")}
+    if authors := _authors(doc.author):
+        metadata["authors"] = authors
+    if doc.date:
+        metadata["date"] = doc.date
+    if doc.sitename:
+        metadata["outlet"] = doc.sitename.strip()
+    return Extracted("\n\n".join(blocks), metadata)
+
+
+def _html_blocks(element) -> list[str]:
+    """Trafilatura's cleaned tree (<head rend="h2">, <p>, <list><item>, <table><row><cell>, <quote>) as text
+    blocks in reading order."""
+    blocks: list[str] = []
+    for child in element:
+        tag = child.tag
+        if tag == "head":
+            level = int(m.group(1)) if (m := re.search(r"(\d)", child.get("rend") or "")) else 2
+            text = _lines(_inline_text(child)).replace("\n", " ")
+            blocks.append(f"{'#' * min(level, 3)} {text}" if text else "")
+        elif tag in ("list", "table", "row", "div"):
+            blocks.extend(_html_blocks(child))
+        elif tag in ("p", "item", "cell", "quote", "code"):
+            if len(child) and all(c.tag in ("list", "table", "p", "item") for c in child) and not (child.text or
+                                                                                                  "").strip():
+                blocks.extend(_html_blocks(child))
+            else:
+                blocks.append(_lines(_inline_text(child)))
+    return blocks
+
+
+def _inline_text(element) -> str:
+    """Text of an element with <lb/> (an HTML <br>) as a newline."""
+    parts = [element.text or ""]
+    for child in element:
+        parts.append("\n" if child.tag == "lb" else _inline_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------- PDF
+
+
+@dataclass(slots=True)
+class _Line:
+    y: float  # baseline, PDF user space (grows upwards)
+    x: float  # left edge
+    size: float  # font size in points
+    text: str
+
+
+def read_pdf(data: bytes, name: str) -> Extracted:
+    """The text layer of a PDF, page by page, with its lines regrouped into paragraphs (pypdf)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise SourceError(name, "the PDF is encrypted with a password; save an unprotected copy")
+        pages = [_page_lines(page) for page in reader.pages]
+        info = reader.metadata
+    except SourceError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as e:
+        raise SourceError(name, f"not a readable PDF ({type(e).__name__}: {e})") from None
+    lines = [ln for page in pages for ln in page]
+    if not any(re.search(r"\w", ln.text) for ln in lines):
+        raise SourceError(name, f"no text layer in the PDF ({len(pages)} page(s); scanned PDF?) - run OCR on it "
+                                "first")
+    body = statistics.median([ln.size for ln in lines if ln.text.strip()] or [0])
+    blocks = [b for page in pages for b in _pdf_blocks(page, body)]
+    metadata: dict = {}
+    if info is not None:
+        title = str(info.title or "")
+        if title and not re.search(r"\.\w{2,4}$|^(Microsoft Word|untitled)\b", title, re.IGNORECASE):
+            metadata.update(title_metadata(title))  # not a file name a writer left in the field
+        if authors := _authors(str(info.author or "")):
+            metadata["authors"] = authors
+        try:
+            created = info.creation_date
+        except ValueError:  # a malformed date string
+            created = None
+        if created:
+            metadata["date"] = created.date().isoformat()
+    return Extracted("\n\n".join(blocks), metadata)
+
+
+def _page_lines(page) -> list[_Line]:
+    """The page's text as pypdf lays it out (its spacing between words), each line with the baseline and font
+    size of its longest piece. A line whose baseline lies within half a font size of the one before (a
+    subscript set apart, such as the 2 of CO2) is joined to it."""
+    pieces: list[tuple[str, float, float, float]] = []  # (text, x, y, size) in the order pypdf writes them
+
+    def visit(text, cm, tm, font_dict, font_size):
+        x = cm[0] * tm[4] + cm[2] * tm[5] + cm[4]
+        y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]
+        scale = abs(tm[3] * cm[3]) or abs(tm[0] * cm[0]) or 1.0
+        pieces.append((text, x, y, font_size * scale))
+
+    page.extract_text(visitor_text=visit)
+    rows: list[list[tuple[str, float, float, float]]] = [[]]
+    for text, x, y, size in pieces:
+        for i, segment in enumerate(text.split("\n")):
+            if i:
+                rows.append([])
+            if segment:
+                rows[-1].append((segment, x, y, size))
+    lines: list[_Line] = []
+    for row in rows:
+        text = "".join(seg for seg, *_ in row).strip()
+        if not text:
+            continue
+        _, x, y, size = max(row, key=lambda piece: len(piece[0].strip()))
+        last = lines[-1] if lines else None
+        if last and abs(y - last.y) < 0.5 * min(size, last.size):
+            last.text += text
+            continue
+        lines.append(_Line(y, x, size, text))
+    return lines
+
+
+def _pdf_blocks(lines: list[_Line], body_size: float) -> list[str]:
+    """Lines -> blocks. A vertical gap clearly wider than the usual line pitch, or a change of font size,
+    ends a block; a line set in a larger font is a heading. Inside a block the lines are joined when the page
+    shows paragraph gaps at all (then a block is a paragraph); otherwise they are handed on one per line and
+    the page parser tells soft wraps from paragraph ends."""
+    if not lines:
+        return []
+    pitches = [a.y - b.y for a, b in zip(lines, lines[1:], strict=False) if 0 < a.y - b.y < 3 * a.size]
+    pitch = statistics.median(pitches) if pitches else 0.0
+    gapped = bool(pitches) and max(pitches) > 1.3 * pitch
+    groups: list[list[_Line]] = []
+    for line in lines:
+        prev = groups[-1][-1] if groups else None
+        new = (prev is None or _is_heading_size(line.size, body_size) != _is_heading_size(prev.size, body_size)
+               or not 0 < prev.y - line.y <= 1.3 * max(pitch, 0.1) or abs(line.size - prev.size) > 1.0)
+        if new:
+            groups.append([line])
+        else:
+            groups[-1].append(line)
+    blocks = []
+    for group in groups:
+        if _is_heading_size(group[0].size, body_size):
+            blocks.append("# " + _join([ln.text for ln in group]))
+        elif gapped:
+            blocks.append(_join([ln.text for ln in group]))
+        else:
+            blocks.append("\n".join(ln.text for ln in group))
+    return blocks
+
+
+def _is_heading_size(size: float, body_size: float) -> bool:
+    return body_size > 0 and size >= 1.2 * body_size
+
+
+def _cjk_edge(before: str, after: str) -> bool:
+    """Whether two pieces meet at Chinese text or punctuation (joined without a space)."""
+    return bool(re.match(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef,.;:!?)]", after) or
+                re.match(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef(]", before))
+
+
+def _join(lines: list[str]) -> str:
+    """Wrapped lines of one paragraph as one line: a space between words, none between Chinese characters."""
+    out = ""
+    for line in lines:
+        if out and not out.endswith("-") and not _cjk_edge(out[-1], line[:1]):
+            out += " "
+        out += line
+    return out
+
+
+# ---------------------------------------------------------------- Word
+
+
+def read_docx(data: bytes, name: str) -> Extracted:
+    """The paragraphs and tables of a .docx in body order, headings as headings, and its core properties."""
+    import zipfile
+
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:
+        raise SourceError(name, f"not a readable Word .docx file ({type(e).__name__}: {e})") from None
+    blocks: list[str] = []
+    for item in document.iter_inner_content():
+        if isinstance(item, Table):
+            seen = set()
+            for row in item.rows:
+                for cell in row.cells:  # a merged cell comes back once per grid column it spans
+                    if id(cell._tc) not in seen:
+                        seen.add(id(cell._tc))
+                        blocks.extend(_lines(p.text) for p in cell.paragraphs)
+            continue
+        text = _lines(item.text)
+        style = (item.style.name if item.style is not None else "") or ""
+        if m := re.match(r"(Heading|Title)\s*(\d?)", style):
+            level = 1 if m.group(1) == "Title" else int(m.group(2) or 2)
+            text = f"{'#' * min(level, 3)} {text.replace(chr(10), ' ')}" if text else ""
+        blocks.append(text)
+    props = document.core_properties
+    metadata: dict = {**title_metadata(props.title or "")}
+    if (authors := _authors(props.author)) and not _is_template_default(props):
+        metadata["authors"] = authors
+    if isinstance(props.created, datetime) and not _is_template_default(props):
+        metadata["date"] = props.created.date().isoformat()
+    return Extracted("\n\n".join(b for b in blocks if b), metadata)
+
+
+def _is_template_default(props) -> bool:
+    """python-docx's own template says author 'python-docx', created 2013-12-23: no fact about the article."""
+    return props.author == "python-docx" and props.created is not None and props.created.year == 2013
