@@ -66,7 +66,10 @@ def read_html(html: str, name: str) -> Extracted:
     if doc.date:
         metadata["date"] = doc.date
     if doc.sitename:
-        metadata["outlet"] = doc.sitename.strip()
+        # trafilatura title-cases a site name that does not start with a capital ("云上岭南 Lingnan On The
+        # Cloud"); the page's own spelling is kept.
+        as_written = re.search(re.escape(doc.sitename.strip()), html, re.IGNORECASE)
+        metadata["outlet"] = as_written.group(0) if as_written else doc.sitename.strip()
     return Extracted("\n\n".join(blocks), metadata)
 
 
@@ -131,7 +134,7 @@ def read_pdf(data: bytes, name: str) -> Extracted:
         raise SourceError(name, f"no text layer in the PDF ({len(pages)} page(s); scanned PDF?) - run OCR on it "
                                 "first")
     body = statistics.median([ln.size for ln in lines if ln.text.strip()] or [0])
-    blocks = [b for page in pages for b in _pdf_blocks(page, body)]
+    blocks = _across_pages([_pdf_blocks(page, body) for page in _without_running_lines(pages)])
     metadata: dict = {}
     if info is not None:
         title = str(info.title or "")
@@ -144,7 +147,7 @@ def read_pdf(data: bytes, name: str) -> Extracted:
         except ValueError:  # a malformed date string
             created = None
         if created:
-            metadata["date"] = created.date().isoformat()
+            metadata["created"] = created.date().isoformat()  # when the file was made, not the article
     return Extracted("\n\n".join(blocks), metadata)
 
 
@@ -189,14 +192,17 @@ def _pdf_blocks(lines: list[_Line], body_size: float) -> list[str]:
     the page parser tells soft wraps from paragraph ends."""
     if not lines:
         return []
-    pitches = [a.y - b.y for a, b in zip(lines, lines[1:], strict=False) if 0 < a.y - b.y < 3 * a.size]
-    pitch = statistics.median(pitches) if pitches else 0.0
-    gapped = bool(pitches) and max(pitches) > 1.3 * pitch
+    # The line pitch, in font sizes, is the smallest baseline step between lines of one size; a page "shows
+    # paragraph gaps" when some steps are clearly wider.
+    steps = [(a.y - b.y) / a.size for a, b in zip(lines, lines[1:], strict=False)
+             if abs(a.size - b.size) <= 1.0 and 0.5 * a.size < a.y - b.y < 4 * a.size]
+    pitch = min(steps) if steps else 0.0
+    gapped = bool(steps) and max(steps) > 1.3 * pitch
     groups: list[list[_Line]] = []
     for line in lines:
         prev = groups[-1][-1] if groups else None
         new = (prev is None or _is_heading_size(line.size, body_size) != _is_heading_size(prev.size, body_size)
-               or not 0 < prev.y - line.y <= 1.3 * max(pitch, 0.1) or abs(line.size - prev.size) > 1.0)
+               or not 0 < prev.y - line.y <= 1.3 * max(pitch, 0.1) * prev.size or abs(line.size - prev.size) > 1.0)
         if new:
             groups.append([line])
         else:
@@ -209,6 +215,34 @@ def _pdf_blocks(lines: list[_Line], body_size: float) -> list[str]:
             blocks.append(_join([ln.text for ln in group]))
         else:
             blocks.append("\n".join(ln.text for ln in group))
+    return blocks
+
+
+_PAGE_NUMBER = re.compile(r"^(page\s*)?[-–]?\s*\d{1,4}\s*[-–]?(\s*(/|of)\s*\d{1,4})?$|^第\s*\d+\s*页", re.IGNORECASE)
+
+
+def _without_running_lines(pages: list[list[_Line]]) -> list[list[_Line]]:
+    """Pages without their page numbers and without running headers or footers (a line repeated at the top or
+    the bottom of most pages)."""
+    edges: dict[str, int] = {}
+    for page in pages:
+        for line in {ln.text for ln in page[:2] + page[-2:]}:
+            edges[line] = edges.get(line, 0) + 1
+    repeated = {t for t, n in edges.items() if len(pages) >= 3 and n > len(pages) / 2}
+    return [[ln for ln in page if ln.text not in repeated and not _PAGE_NUMBER.match(ln.text)] for page in pages]
+
+
+def _across_pages(pages: list[list[str]]) -> list[str]:
+    """The blocks of all pages; a paragraph that runs on over a page break (no sentence end before it, no
+    heading after it) is joined again."""
+    blocks: list[str] = []
+    for page in pages:
+        for i, block in enumerate(page):
+            if (i == 0 and blocks and not blocks[-1].startswith("#") and not block.startswith("#")
+                    and not re.search(r"[.!?。！？:：;；”\"')）]$", blocks[-1])):
+                blocks[-1] = _join([blocks[-1], block])
+            else:
+                blocks.append(block)
     return blocks
 
 
@@ -268,7 +302,7 @@ def read_docx(data: bytes, name: str) -> Extracted:
     if (authors := _authors(props.author)) and not _is_template_default(props):
         metadata["authors"] = authors
     if isinstance(props.created, datetime) and not _is_template_default(props):
-        metadata["date"] = props.created.date().isoformat()
+        metadata["created"] = props.created.date().isoformat()  # when the file was made, not the article
     return Extracted("\n\n".join(b for b in blocks if b), metadata)
 
 
