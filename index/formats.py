@@ -284,10 +284,13 @@ def read_docx(data: bytes, name: str) -> Extracted:
     blocks: list[str] = []
     for item in document.iter_inner_content():
         if isinstance(item, Table):
-            seen = set()
+            # A merged cell comes back once per grid cell it spans. The cells stay referenced in `kept` so
+            # that id() of a cell's element is never reused for another while the table is read.
+            kept, seen = [], set()
             for row in item.rows:
-                for cell in row.cells:  # a merged cell comes back once per grid column it spans
+                for cell in row.cells:
                     if id(cell._tc) not in seen:
+                        kept.append(cell._tc)
                         seen.add(id(cell._tc))
                         blocks.extend(_lines(p.text) for p in cell.paragraphs)
             continue
