@@ -70,7 +70,7 @@ def fetch(url: str, *, timeout: float, max_bytes: int) -> Page:
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html, text/plain, "
                                                    "application/pdf, */*;q=0.5"})
     deadline = time.monotonic() + timeout
-    limit = f"the {max_bytes / 2**20:g} MB limit (raise RAG_MAX_FILE_MB to allow it)"
+    limit = f"the {max_bytes / 2**20:.3g} MB limit (raise RAG_MAX_FILE_MB to allow it)"
     try:
         with opener.open(request, timeout=timeout) as response:
             kind = response.headers.get_content_type() if response.headers.get("Content-Type") else ""
@@ -81,7 +81,7 @@ def fetch(url: str, *, timeout: float, max_bytes: int) -> Page:
             if length and length.isdigit() and int(length) > max_bytes:
                 raise SourceError(url, f"page is {int(length) / 2**20:.1f} MB, over {limit}")
             body = bytearray()
-            while chunk := response.read(64 * 1024):
+            while chunk := response.read1(64 * 1024):  # what has arrived: a page that trickles meets the deadline
                 body += chunk
                 if len(body) > max_bytes:
                     raise SourceError(url, f"page is over {limit}")

@@ -22,10 +22,11 @@ def real_lines(name: str) -> list[str]:
 
 def as_html(lines: list[str], *, title: str, site: str, author: str = "", date: str = "",
             charset: str = "utf-8") -> str:
-    """A web page: the first line as <h1>, the others as <p>, inside navigation, a sidebar and a footer."""
+    """A web page: the first line as <h1>, the others as <p>, inside navigation, a sidebar and a footer
+    (`charset` "" leaves out the <meta charset>)."""
     body = "\n".join(f"<p>{html.escape(ln)}</p>" for ln in lines[1:])
     return f"""<!doctype html>
-<html><head><meta charset="{charset}"><title>{html.escape(title)} - {html.escape(site)}</title>
+<html><head>{f'<meta charset="{charset}">' if charset else ""}<title>{html.escape(title)} - {html.escape(site)}</title>
 <meta name="author" content="{html.escape(author)}"><meta name="date" content="{date}">
 <meta property="og:site_name" content="{html.escape(site)}">
 <script>var tracker = "analytics-tracker-code";</script><style>body {{ color: #333 }}</style></head>
