@@ -60,7 +60,10 @@ def read_html(html: str, name: str) -> Extracted:
     if doc is None or doc.body is None:
         raise SourceError(name, "no article text found in the HTML page")
     blocks = [b for b in _html_blocks(doc.body) if b]
-    metadata: dict = {**title_metadata(doc.title or "")}
+    title = re.sub(r"\s+", " ", doc.title or "").strip()
+    if title and not any(b.startswith("#") or title in b for b in blocks[:3]):
+        blocks.insert(0, f"# {title}")  # a headline set outside the article's container (a <div class=title>)
+    metadata: dict = {**title_metadata(title)}
     if authors := _authors(doc.author) or _meta_authors(html):
         metadata["authors"] = authors
     if doc.date:
@@ -88,24 +91,33 @@ def _meta_authors(html: str) -> list[str]:
     return [a for value in found if not value.startswith("http") for a in _authors(value)]
 
 
+_BLOCKS = {"p", "head", "item", "cell", "quote", "code", "list", "table", "row", "div"}
+
+
 def _html_blocks(element) -> list[str]:
     """Trafilatura's cleaned tree (<head rend="h2">, <p>, <list><item>, <table><row><cell>, <quote>) as text
-    blocks in reading order."""
+    blocks in reading order; text that sits between blocks (a cell's own text before its <p>s) is a block too."""
     blocks: list[str] = []
+    inline = [element.text or ""]
+
+    def flush() -> None:
+        if text := _lines("".join(inline)):
+            blocks.append(text)
+        inline.clear()
+
     for child in element:
-        tag = child.tag
-        if tag == "head":
+        if child.tag == "head":
+            flush()
             level = int(m.group(1)) if (m := re.search(r"(\d)", child.get("rend") or "")) else 2
-            text = _lines(_inline_text(child)).replace("\n", " ")
-            blocks.append(f"{'#' * min(level, 3)} {text}" if text else "")
-        elif tag in ("list", "table", "row", "div"):
+            if text := _lines(_inline_text(child)).replace("\n", " "):
+                blocks.append(f"{'#' * min(level, 3)} {text}")
+        elif child.tag in _BLOCKS:
+            flush()
             blocks.extend(_html_blocks(child))
-        elif tag in ("p", "item", "cell", "quote", "code"):
-            if len(child) and all(c.tag in ("list", "table", "p", "item") for c in child) and not (child.text or
-                                                                                                  "").strip():
-                blocks.extend(_html_blocks(child))
-            else:
-                blocks.append(_lines(_inline_text(child)))
+        else:
+            inline.append("\n" if child.tag == "lb" else _inline_text(child))
+        inline.append(child.tail or "")
+    flush()
     return blocks
 
 
