@@ -100,9 +100,8 @@ def _html_blocks(element) -> list[str]:
     blocks: list[str] = []
     inline = [element.text or ""]
 
-    def flush() -> None:
-        if text := _lines("".join(inline)):
-            blocks.append(text)
+    def flush() -> None:  # <br><br> ends a paragraph, one <br> a line
+        blocks.extend(text for part in re.split(r"\n[ \t]*\n", "".join(inline)) if (text := _lines(part)))
         inline.clear()
 
     for child in element:

@@ -11,6 +11,7 @@ import pytest
 from page_files import as_docx, as_html, as_pdf, real_lines, scanned_pdf
 
 from index.errors import SourceError
+from index.formats import read_html
 from index.readers import read_source
 from index.text import detect_lang, tokenize
 from rag import Assistant
@@ -70,6 +71,19 @@ def test_html_in_gbk_declared_by_its_meta_charset_is_read(tmp_path):
     page = as_html(lines, title=lines[0], site="云上岭南", charset="gbk")
     source.write_bytes(page.encode("gbk", "xmlcharrefreplace"))  # © written as &#169;, as GBK pages do
     assert "冼村杯" in text_of(read_source(source))
+
+
+@pytest.mark.parametrize("container", ["<table><tr><td>{}</td></tr></table>", "<div class='content'>{}</div>"])
+def test_html_body_of_br_separated_paragraphs_keeps_them_apart(tmp_path, container):
+    lines = real_lines(HUANGPU)
+    body = "<br><br>\n".join(lines[1:])  # an older CMS: one cell or div, paragraphs between <br><br>
+    source = tmp_path / "cms.html"
+    source.write_text(f"<html><head><title>{lines[0]}</title></head><body>{container.format(body)}</body></html>",
+                      encoding="utf-8")
+    blocks = read_html(source.read_text(encoding="utf-8"), str(source)).text.split("\n\n")
+    assert blocks == [f"# {lines[0]}", *lines[1:]]  # handed to the page parser as blocks of their own
+    paragraphs = {p.text for a in read_source(source) for p in a.paragraphs}
+    assert all(ln in paragraphs for ln in lines[1:] if len(ln) > 60)
 
 
 # ---------------------------------------------------------------- Word
