@@ -9,7 +9,6 @@ still indexed. Standard library only (urllib): one GET needs no more.
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import re
 import socket
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from index.errors import SourceError
+from index.formats import BINARY, declared_charset, known_encoding
 from index.readers import Article, read_document
 
 MAX_REDIRECTS = 5
@@ -29,7 +29,6 @@ _KINDS = {  # Content-Type -> the suffix of the reader that takes it
     "application/pdf": ".pdf",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
 }
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 
 
 def is_url(source: object) -> bool:
@@ -102,20 +101,8 @@ def fetch(url: str, *, timeout: float, max_bytes: int) -> Page:
     except (OSError, ValueError) as e:  # connection reset, bad status line, malformed URL
         raise SourceError(url, f"could not be fetched ({type(e).__name__}: {e})") from None
     data = bytes(body)
-    if suffix == ".html" and not charset and (m := _META_CHARSET.search(data[:4096])):
-        charset = m.group(1).decode("ascii")
-    return Page(final_url, data, suffix, _known_encoding(charset) if suffix not in (".pdf", ".docx") else None)
-
-
-def _known_encoding(name: str | None) -> str | None:
-    """A codec Python has for the declared charset; GB2312 and GBK pages are read as GB18030, their superset."""
-    if not name:
-        return None
-    try:
-        codec = codecs.lookup(name).name
-    except LookupError:
-        return None  # an unknown charset: decoded as a file would be
-    return "gb18030" if codec in ("gb2312", "gbk") else codec
+    encoding = known_encoding(charset) or (declared_charset(data) if suffix == ".html" else None)
+    return Page(final_url, data, suffix, encoding if suffix not in BINARY else None)
 
 
 class _FewRedirects(urllib.request.HTTPRedirectHandler):

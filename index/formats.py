@@ -9,6 +9,7 @@ source itself made (a `<br>`, a credit line) kept as single newlines; `readers.p
 
 from __future__ import annotations
 
+import codecs
 import io
 import logging
 import re
@@ -48,6 +49,29 @@ def _lines(text: str) -> str:
 
 
 # ---------------------------------------------------------------- HTML
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The encoding a page declares in its first 4 KB (<meta charset> or http-equiv), if Python knows it."""
+    if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return None  # a byte-order mark says more than a <meta>
+    m = _META_CHARSET.search(data[:4096])
+    return known_encoding(m.group(1).decode("ascii")) if m else None
+
+
+def known_encoding(name: str | None) -> str | None:
+    """Python's codec for a declared charset; GB2312 and GBK pages are read as GB18030, their superset (a
+    page that says GB2312 often holds GBK characters)."""
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return None  # an unknown charset: the text is decoded as a file would be
+    return "gb18030" if codec in ("gb2312", "gbk") else codec
+
 
 
 def read_html(html: str, name: str) -> Extracted:

@@ -73,6 +73,8 @@ def read_document(data: bytes, suffix: str, name: str, stem: str, extra: dict,
         extracted = formats.read_pdf(data, name) if suffix == ".pdf" else formats.read_docx(data, name)
         text, found = extracted.text, extracted.metadata
     else:
+        if suffix in (".html", ".htm"):
+            encoding = encoding or formats.declared_charset(data)  # <meta charset="big5">
         text = data.decode(encoding, errors="replace") if encoding else decode(data, name)
         if not text.strip():
             raise SourceError(name, "file is empty")

@@ -73,6 +73,13 @@ def test_html_in_gbk_declared_by_its_meta_charset_is_read(tmp_path):
     assert "冼村杯" in text_of(read_source(source))
 
 
+def test_html_in_big5_declared_by_its_meta_charset_is_read(tmp_path):
+    lines = real_lines(TAIPEI)  # a Taiwan page: Big5 is its region's legacy encoding
+    source = tmp_path / "taipei.html"
+    source.write_bytes(as_html(lines, title=lines[0], site="Taipei Times", charset="big5").encode("big5", "replace"))
+    assert "本報特別和台灣師範大學「國語教學中心」聯手" in text_of(read_source(source))
+
+
 @pytest.mark.parametrize("container", ["<table><tr><td>{}</td></tr></table>", "<div class='content'>{}</div>"])
 def test_html_body_of_br_separated_paragraphs_keeps_them_apart(tmp_path, container):
     lines = real_lines(HUANGPU)
