@@ -252,6 +252,24 @@ def test_pdf_without_a_text_layer_is_refused_as_probably_scanned(tmp_path):
     assert error.value.path == str(source)
 
 
+def test_pdf_locked_with_a_password_is_refused_and_one_with_an_owner_password_only_is_read(tmp_path):
+    fpdf = pytest.importorskip("fpdf", reason="PDF fixtures need fpdf2")
+    from fpdf.enums import EncryptionMethod
+
+    line = next(ln for ln in real_lines(LION) if detect_lang(ln) == "en" and len(ln) > 80)
+    for name, user_password in (("locked.pdf", "reader"), ("protected.pdf", "")):
+        pdf = fpdf.FPDF()
+        pdf.add_page()
+        pdf.set_font("helvetica", size=11)
+        pdf.multi_cell(0, 6, line)
+        pdf.set_encryption(owner_password="owner", user_password=user_password,
+                           encryption_method=EncryptionMethod.RC4)
+        (tmp_path / name).write_bytes(bytes(pdf.output()))
+    with pytest.raises(SourceError, match="encrypted with a password"):
+        read_source(tmp_path / "locked.pdf")
+    assert line in text_of(read_source(tmp_path / "protected.pdf"))
+
+
 @pytest.mark.parametrize("name, data, reason", [
     ("broken.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\n%% cut off here", "not a readable PDF"),
     ("broken.docx", b"PK\x03\x04 this is no zip archive", "not a readable Word .docx file"),
