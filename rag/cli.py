@@ -101,6 +101,10 @@ def cmd_index(args) -> int:
             print(f"refused: {error}", file=sys.stderr)
         for dup in report.duplicates:
             print(f"skipped duplicate: {dup}")
+        for line in report.set_apart:
+            print(line)
+        if report.updated:
+            print(f"updated (same source, new text): {', '.join(report.updated)}")
         if report.unchanged:
             print(f"unchanged: {len(report.unchanged)} source(s)")
         if report.removed:

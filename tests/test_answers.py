@@ -50,11 +50,12 @@ def test_question_in_chinese_finds_evidence_that_exists_only_in_english(english_
     assert "英文版" in answer.text  # says where the quote comes from
 
 
-def test_english_question_is_answered_from_a_credit_line_only_in_chinese(kb):
+def test_english_question_is_answered_with_the_translator_named_only_in_a_chinese_credit_line(kb):
     answer = kb.ask("Who translated the article?")
     assert not answer.abstained
-    assert answer.citations[0].lang == "zh" and "盛嘉" in answer.text
-    assert "Chinese version" in answer.text and answer.short == "盛嘉"
+    assert "盛嘉" in answer.text and answer.short == "盛嘉"
+    # from the English document card (built from the credit line 翻译|盛嘉), or the credit line itself
+    assert answer.citations[0].chunk_id in ("decoding-guangdong-en:card", "decoding-guangdong-zh:p9")
 
 
 def test_follow_up_with_a_pronoun_resolves_to_the_previous_subject(kb):
