@@ -341,8 +341,11 @@ def _join(lines: list[str]) -> str:
     out = ""
     for line in lines:
         chinese_around = re.search(r"[\u3400-\u9fff]", out[-3:] + line[:3])
-        if out and not out.endswith("-") and not _cjk_edge(out[-1], line[:1]) and not chinese_around:
-            out += " "
+        script_change = bool(re.match(r"[A-Za-z]", line[:1]) and re.match(r"[\u3000-\u303f\u3400-\u9fff]", out[-1:])
+                             or re.match(r"[A-Za-z.,;:!?]", out[-1:]) and re.match(r"[\u3400-\u9fff]", line[:1]))
+        if out and not out.endswith("-") and (script_change or not _cjk_edge(out[-1], line[:1]) and not
+                                              chinese_around):
+            out += " "  # "措施。 Ragasa": the wrap took the space between a Chinese and an English sentence
         out += line
     return out
 
