@@ -4,9 +4,9 @@ search tokens, on the real pages.
 All pages of ../shared/corpus/real are indexed. A page counts as traditional when OpenCC's t2s changes at least
 5% of its Chinese characters. Two groups of questions from real_qa.jsonl are asked: the Chinese questions about
 the traditional pages as written (in simplified characters), and the Chinese questions about the simplified
-pages turned into traditional characters (OpenCC s2t), the reverse case. A question is a hit when a gold answer
-is in one of the top 5 passages (hybrid search as `Assistant.ask` runs it) or, for the BM25 column, in the
-top 5 of BM25 alone. Dev and measured pages are reported apart (eval/splits.py); nothing here is fitted.
+pages turned into traditional characters (OpenCC s2t), the reverse case. Scores: hit@5 and MRR@10 of the
+first passage holding a gold answer, in hybrid search (as `Assistant.ask` runs it) and in BM25 alone.
+Dev and measured pages are reported apart (eval/splits.py); nothing here is fitted.
 Also prints what the t2s step costs the tokenizer.
 
     RAG_THREADS=1 nice -n 10 python -m eval.traditional_chinese   # about 2 minutes the first time
@@ -66,8 +66,9 @@ def tokenizer_cost(real: Path) -> str:
             f"without t2s, {timings['with'] * 1e3:.1f} ms with (+{(timings['with'] / timings['without'] - 1):.0%})")
 
 
-def run(real: Path, qa: list[dict], simplify: bool, cache: str) -> dict[str, list[tuple[bool, bool]]]:
-    """question id -> (hybrid hit@5, BM25 hit@5), with the t2s step on or off."""
+def run(real: Path, qa: list[dict], simplify: bool, cache: str) -> dict[str, tuple[int | None, int | None]]:
+    """question id -> rank (1-10, None past 10) of the first passage holding a gold answer, in hybrid search and
+    in BM25 alone, with the t2s step on or off."""
     from rag import Assistant
 
     original, version = text_module._to_simplified, tokens.TOKENIZER_VERSION
@@ -80,14 +81,13 @@ def run(real: Path, qa: list[dict], simplify: bool, cache: str) -> dict[str, lis
             from rag.settings import Settings
 
             kb = Assistant.build([real], index_dir=Path(tmp) / "kb", settings=Settings.from_env(cache_dir=cache))
-            hits = {}
+            ranks = {}
             for q in qa:
-                found = kb.searcher.search(q["asked"], "zh", k=5)
-                texts = [h.chunk.text for h in found]
-                bm25 = [kb.store.chunk(row).text for row, _ in kb.store.bm25_search(tokenize(q["asked"]), "zh", 5)]
-                hits[q["id"]] = (any(a in t for a in q["answers"] for t in texts),
-                                 any(a in t for a in q["answers"] for t in bm25))
-            return hits
+                hybrid = [h.chunk.text for h in kb.searcher.search(q["asked"], "zh", k=10)]
+                bm25 = [kb.store.chunk(r).text for r, _ in kb.store.bm25_search(tokenize(q["asked"]), "zh", 10)]
+                ranks[q["id"]] = tuple(next((i + 1 for i, t in enumerate(texts) if any(a in t for a in q["answers"])),
+                                            None) for texts in (hybrid, bm25))
+            return ranks
     finally:
         text_module._to_simplified, tokens.TOKENIZER_VERSION = original, version
         text_module._tokenize.cache_clear()
@@ -113,16 +113,18 @@ def main() -> int:
     print(tokenizer_cost(real))
     cache = str(Path.home() / ".cache" / "bilingual-rag")
     results = {on: run(real, questions, on, cache) for on in (False, True)}
-    print(f"{'questions':40} {'split':9} {'n':>3}  {'hit@5 no t2s':>12} {'hit@5 t2s':>9}  "
-          f"{'BM25 no t2s':>11} {'BM25 t2s':>8}")
+    print(f"{'questions':38} {'split':8} {'n':>3}  hybrid hit@5 / MRR@10 (no t2s -> t2s)   BM25 alone")
     for group in ("simplified question, traditional page", "traditional question, simplified page"):
         for split in ("dev", "measured"):
             ids = [q["id"] for q in questions if q["group"] == group and splits[q["file"]] == split]
             if not ids:
                 continue
-            cols = [sum(results[on][i][k] for i in ids) / len(ids) for k in (0, 1) for on in (False, True)]
-            print(f"{group:40} {split:9} {len(ids):3}  {cols[0]:12.2f} {cols[1]:9.2f}  {cols[2]:11.2f} "
-                  f"{cols[3]:8.2f}")
+            cells = []
+            for k in (0, 1):  # hybrid, BM25
+                hit = [sum((results[on][i][k] or 99) <= 5 for i in ids) / len(ids) for on in (False, True)]
+                mrr = [sum(1 / results[on][i][k] for i in ids if results[on][i][k]) / len(ids) for on in (False, True)]
+                cells.append(f"{hit[0]:.2f} -> {hit[1]:.2f} / {mrr[0]:.2f} -> {mrr[1]:.2f}")
+            print(f"{group:38} {split:8} {len(ids):3}  {cells[0]:28}   {cells[1]}")
     return 0
 
 
