@@ -107,8 +107,8 @@ def test_edits_are_refused_without_a_login_or_allow_edits(ui_index: Path, tmp_pa
 def test_upload_limits_are_explained(ui_url: str, tmp_path: Path):
     from gradio_client import handle_file
 
-    wrong_type = tmp_path / "slides.pdf"
-    wrong_type.write_bytes(b"%PDF-1.4 not an article")
+    wrong_type = tmp_path / "photo.png"
+    wrong_type.write_bytes(b"\x89PNG not an article")
     too_big = tmp_path / "huge.txt"
     too_big.write_text("A sentence about nothing in particular.\n" * 70_000, encoding="utf-8")  # ~2.7 MB
     client = client_for(ui_url)
@@ -116,7 +116,7 @@ def test_upload_limits_are_explained(ui_url: str, tmp_path: Path):
         status = client.predict([handle_file(wrong_type), handle_file(too_big)], "en", api_name="/upload")[0]
     finally:
         client.close()
-    assert "Refused slides.pdf: not a file type the index reads (use .txt" in status
+    assert "Refused photo.png: not a file type the index reads (use .txt" in status
     assert "Refused huge.txt: 2.7 MB is over the 2 MB limit" in status
 
 

@@ -14,11 +14,12 @@ from typing import Any
 import gradio as gr
 
 from index.build import BUNDLED
+from index.fetch import is_url
 from rag import Filters, RagError
 from ui import conversation as conv
 from ui import feedback
 from ui.i18n import LANG_NAMES, t, ui_lang
-from ui.library import MAX_FILES, Library, check_upload
+from ui.library import MAX_FILES, UPLOAD_TYPES, Library, check_upload
 from ui.render import (
     answer_segments,
     error_markdown,
@@ -162,6 +163,17 @@ class Handlers:
         return upload_result_html(lines or [("info", t(ui, "nothing"))]), [], gr.update(visible=False), \
             *self._kb_updates(ui)
 
+    def add_url(self, url: str, ui: str, progress=gr.Progress()) -> tuple:  # noqa: B008
+        """Fetch and index one web page, through the same core as `rag index URL`."""
+        url = (url or "").strip()
+        if not self.allow_edits:
+            lines = [("refused", t(ui, "edits_off"))]
+        elif not is_url(url):
+            lines = [("refused", t(ui, "not_url", what=url or "''"))]
+        else:
+            lines = self._index([url], ui, progress) or [("info", t(ui, "nothing"))]
+        return upload_result_html(lines), "" if lines[0][0] == "ok" else gr.skip(), *self._kb_updates(ui)
+
     def keep(self, held: list[str], ui: str) -> tuple:
         return upload_result_html([("info", t(ui, "kept"))]), [], gr.update(visible=False)
 
@@ -206,7 +218,8 @@ class Handlers:
         if report.added:
             titles = "; ".join(info["documents"].get(d, {}).get("title", d) for d in report.added)
             lines.append(("ok", t(ui, "added", docs=len(report.added), chunks=report.chunks_added, titles=titles)))
-        lines += [("refused", t(ui, "refused", name=file_name(e.path), reason=e.reason)) for e in report.refused]
+        lines += [("refused", t(ui, "refused", name=e.path if is_url(e.path) else file_name(e.path), reason=e.reason))
+                  for e in report.refused]
         lines += [("info", t(ui, "unchanged", name=file_name(p))) for p in report.unchanged]
         lines += [("info", t(ui, "duplicate", what=d)) for d in report.duplicates]
         return lines
@@ -239,7 +252,8 @@ class Handlers:
             f"### {t(ui, 'sources')}", self.panel(stored, ui), gr.update(label=t(ui, "examples")),
             gr.update(label=t(ui, "add")), "" if self.allow_edits else t(ui, "edits_off"),
             gr.update(label=t(ui, "upload_button")),
-            t(ui, "upload", files=MAX_FILES, mb=f"{lib.max_file_mb:g}"),
+            t(ui, "upload", files=MAX_FILES, mb=f"{lib.max_file_mb:g}", types=" ".join(UPLOAD_TYPES)),
+            gr.update(label=t(ui, "url")), gr.update(value=t(ui, "url_add")),
             upload_result_html([("info", t(ui, "upload_idle"))]),
             gr.update(value=t(ui, "replace_yes")), gr.update(value=t(ui, "replace_no")),
             gr.update(label=t(ui, "kb")), kb_html(info, ui),

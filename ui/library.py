@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import secrets
 import threading
 from collections.abc import Callable, Sequence
@@ -183,7 +184,10 @@ def source_facts(document: dict, metadata: dict) -> dict:
     if isinstance(authors, str):
         authors = [authors]
     url = str(md.get("url") or "")
-    return {"outlet": str(md.get("outlet") or md.get("source") or ""), "date": str(md.get("date") or ""),
+    date = str(md.get("date") or "")
+    if re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?", date):
+        date = date.replace("T", " ")  # an ISO time of day reads better without the T
+    return {"outlet": str(md.get("outlet") or md.get("source") or ""), "date": date,
             "url": url if url.startswith(("https://", "http://")) else "",
             "authors": [str(a) for a in authors if isinstance(a, str | int)][:6]}
 

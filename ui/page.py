@@ -8,7 +8,7 @@ from rag import Assistant
 from ui import conversation as conv
 from ui.handlers import Handlers
 from ui.i18n import TOGGLE_LABEL, UI_LANGS, t
-from ui.library import MAX_FILES, Library
+from ui.library import MAX_FILES, UPLOAD_TYPES, Library
 from ui.sources import doc_choices, kb_html, sources_panel, upload_result_html
 from ui.static import BROWSER_LANG_JS, REMEMBER_LANG_JS, STREAMING_OFF_JS, STREAMING_ON_JS
 
@@ -34,7 +34,7 @@ def build_page(assistant: Assistant, allow_edits: bool = False) -> gr.Blocks:
     h = Handlers(library, allow_edits)
     info = library.info()
     settings = assistant.settings
-    upload_label = t("en", "upload", files=MAX_FILES, mb=f"{library.max_file_mb:g}")
+    upload_label = t("en", "upload", files=MAX_FILES, mb=f"{library.max_file_mb:g}", types=" ".join(UPLOAD_TYPES))
     with gr.Blocks(title="Bilingual news assistant · 双语新闻问答") as demo:
         ui_state = gr.State("en")
         conversation = gr.BrowserState(conv.empty(), storage_key=STORAGE_KEY, secret=library.storage_secret())
@@ -73,6 +73,9 @@ def build_page(assistant: Assistant, allow_edits: bool = False) -> gr.Blocks:
             files = gr.UploadButton(t("en", "upload_button"), file_count="multiple", elem_id="upload",
                                     interactive=allow_edits)
             upload_hint = gr.Markdown(upload_label, elem_id="upload-hint")
+            with gr.Row(visible=allow_edits):
+                url_box = gr.Textbox(label=t("en", "url"), placeholder="https://", elem_id="url", scale=4, max_lines=1)
+                url_add = gr.Button(t("en", "url_add"), elem_id="url-add", scale=1, min_width=100)
             upload_status = gr.HTML(upload_result_html([("info", t("en", "upload_idle"))]), elem_id="upload-status")
             with gr.Row(visible=False, elem_id="replace-row") as replace_row:
                 replace_yes = gr.Button(t("en", "replace_yes"), elem_id="replace-yes", scale=0, min_width=120)
@@ -128,6 +131,8 @@ def build_page(assistant: Assistant, allow_edits: bool = False) -> gr.Blocks:
         files.upload(h.upload, [files, ui_state], [upload_status, pending, replace_row, *kb_outputs],
                      api_name="upload", concurrency_limit=1, concurrency_id="index",
                      show_progress_on=[upload_status])
+        gr.on([url_box.submit, url_add.click], h.add_url, [url_box, ui_state], [upload_status, url_box, *kb_outputs],
+              api_name="add_url", concurrency_limit=1, concurrency_id="index", show_progress_on=[upload_status])
         replace_yes.click(h.replace, [pending, ui_state], [upload_status, pending, replace_row, *kb_outputs],
                           api_name=False, concurrency_limit=1, concurrency_id="index",
                           show_progress_on=[upload_status])
@@ -140,7 +145,8 @@ def build_page(assistant: Assistant, allow_edits: bool = False) -> gr.Blocks:
         remove_no.click(h.cancel_remove, [ui_state], [confirm_row, remove_status], api_name=False, queue=False)
 
         labelled = [ui_state, ui_toggle, title, theme, chatbot, msg, send, stop, comment, comment_send, answer_lang,
-                    clear, sources_title, sources, examples, add_box, edits_note, files, upload_hint, upload_status,
+                    clear, sources_title, sources, examples, add_box, edits_note, files, upload_hint, url_box, url_add,
+                    upload_status,
                     replace_yes, replace_no, kb_box, kb, remove_pick, remove, remove_yes, remove_no, settings_box,
                     k_slider, filter_doc, filter_lang, generative_box, footer]
         ui_toggle.input(h.relabel, [ui_toggle, conversation], labelled, api_name=False, queue=False,
