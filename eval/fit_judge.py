@@ -11,7 +11,8 @@ judge() and compose() the assistant runs, and printed; it is never used to fit.
     nice -n 10 env RAG_THREADS=1 python -m eval.fit_judge --work /tmp/fit-judge
     python -m eval.fit_judge --work /tmp/fit-judge --cmrc-articles 200 --no-write   # refit, print, keep the JSON
 
-Sets: ../shared/corpus/real (+ real_qa.jsonl), ../shared/datasets/cmrc2018_dev.json (a sample of articles from
+Sets: the shipped sets over one version of the bundled article asked in the other language (one-language),
+../shared/corpus/real (+ real_qa.jsonl), ../shared/datasets/cmrc2018_dev.json (a sample of articles from
 each split), ../shared/datasets/squad2_dev_subset.json, eval/qa.jsonl + holdout.jsonl (dev) and holdout2.jsonl
 (measured) over the bundled article. Splits come from eval/splits.py. Indexes are kept under --work.
 """
@@ -99,6 +100,28 @@ def shipped(work: Path) -> tuple[Assistant, list[Item]]:
                               lambda c, gold=gold: any(chunk_matches(c.chunk_id, g) for g in gold),
                               row.get("category", ""), docs))
     return kb, items
+
+
+def one_language(work: Path) -> list[tuple[Assistant, list[Item]]]:
+    """The shipped dev sets over one version of the bundled article, asked in the other language: evidence only
+    a translation can be judged by (the "unreadable" passages)."""
+    from index.readers import BUNDLED, read_source
+
+    out = []
+    for article in read_source(BUNDLED):
+        source = _mkdir(work) / f"bundled-{article.lang}.jsonl"
+        text = "\n\n".join(p.text for p in article.paragraphs)
+        source.write_text(json.dumps({"id": f"bundled-{article.lang}", "title": article.title, "lang": article.lang,
+                                      "text": text}, ensure_ascii=False) + "\n", encoding="utf-8")
+        kb = _build([source], work / f"bundled-{article.lang}")
+        items = []
+        for name, split in SHIPPED_SPLITS.items():
+            for row in map(json.loads, (EVAL / name).read_text(encoding="utf-8").splitlines()):
+                if row.get("lang") not in (None, article.lang) and not row.get("history"):
+                    items.append(Item("one-language", split, row["question"], row.get("answers") or [], [], None,
+                                      row.get("category", ""), (f"bundled-{article.lang}",)))
+        out.append((kb, items))
+    return out
 
 
 def squad2(work: Path) -> tuple[Assistant, list[Item]]:
@@ -322,7 +345,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--work", type=Path, default=Path("out/fit-judge"), help="where the eval indexes are kept")
     p.add_argument("--cmrc-articles", type=int, default=200, help="CMRC articles indexed from each split")
-    p.add_argument("--sets", default="shipped,real,squad2,cmrc", help="comma-separated sets to use")
+    p.add_argument("--sets", default="shipped,real,squad2,cmrc",
+                   help="comma-separated sets to use (also: one-language, not in the shipped fit)")
     p.add_argument("--no-write", action="store_true", help="print the scores, keep rag/data/judge.json as it is")
     p.add_argument("--out", type=Path, default=JUDGE_PATH, help="where to write the model")
     args = p.parse_args(argv)
@@ -333,6 +357,10 @@ def main(argv: list[str] | None = None) -> int:
                "cmrc": lambda w: cmrc(w, args.cmrc_articles)}
     cases: list[Case] = []
     for name in args.sets.split(","):
+        if name == "one-language":
+            for kb, items in one_language(args.work):
+                cases += collect(kb, items, name)
+            continue
         kb, items = loaders[name](args.work)
         cases += collect(kb, items, name)
     dev = [c for c in cases if c.item.split == "dev"]

@@ -67,9 +67,9 @@ def _topic(question: str) -> str:
 
 
 def _shown(c: Candidate, q: Question) -> str:
-    """The sentence as quoted: a descriptive answer gets the whole sentence a clause was cut from; a very long
-    sentence its best part (verbatim, contiguous)."""
-    if q.kind is None and len(whole := whole_sentence(c.hit.chunk, c.quote)) <= _WHOLE_LIMIT:
+    """The sentence as quoted: a descriptive, place or name answer gets the whole sentence a clause was cut from;
+    a very long sentence its best part (verbatim, contiguous)."""
+    if q.kind in (None, "place", "name") and len(whole := whole_sentence(c.hit.chunk, c.quote)) <= _WHOLE_LIMIT:
         return whole
     return c.quote if len(c.quote) <= _QUOTE_LIMIT else best_part(c.quote, q)
 
