@@ -83,7 +83,8 @@ class Assistant(Runnable[Any, Answer]):
         return assistant
 
     def add(self, paths: list[str | Path], on_progress=None, remove: list[str] = ()) -> IndexReport:
-        """Index more sources (or remove doc ids) into this assistant's index and start using the result."""
+        """Index more sources (files, folders or http(s) URLs; or remove doc ids) into this assistant's index
+        and start using the result."""
         if self.index_dir is None:
             raise QuestionError("this assistant has no index directory to add to")
         report = index_sources(paths, self.index_dir, **_index_options(self.settings), remove=list(remove),
@@ -225,4 +226,5 @@ def _context(hit: Hit) -> Context:
 def _index_options(settings: Settings) -> dict:
     return {"embeddings": settings.embeddings, "cache_dir": settings.cache_dir or None,
             "max_file_mb": settings.max_file_mb, "chunk_tokens": settings.chunk_tokens,
-            "ann_threshold": settings.ann_threshold, "threads": settings.threads}
+            "ann_threshold": settings.ann_threshold, "threads": settings.threads,
+            "fetch_timeout": settings.fetch_timeout}

@@ -25,7 +25,8 @@ class Settings:
         str(Path.home() / ".cache" / "bilingual-rag"),
         "Content-hash embedding cache shared by all indexes; '' turns it off.",
     )
-    max_file_mb: float = _setting(50.0, "Files larger than this many megabytes are refused.")
+    max_file_mb: float = _setting(50.0, "Files (and fetched pages) larger than this many megabytes are refused.")
+    fetch_timeout: float = _setting(15.0, "Seconds `rag index URL` waits for a page in all before refusing it.")
     chunk_tokens: int = _setting(300, "Largest chunk, in estimated model tokens (paragraphs are split above it).")
     ann_threshold: int = _setting(50_000, "Chunk count from which FAISS searches an IVF index (approximate, "
                                           "recall@10 about 0.998) instead of exact search.")
