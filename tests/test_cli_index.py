@@ -70,9 +70,15 @@ def test_binary_file_is_refused(rag, bundled_copy, tmp_path):
 
 
 def test_file_of_unsupported_type_is_refused(rag, bundled_copy, tmp_path):
+    bad = tmp_path / "slides.pptx"
+    bad.write_bytes(b"PK\x03\x04\x14\x00\x06\x00")
+    check_refusal(rag, bundled_copy, tmp_path, bad, "unsupported file type '.pptx'")
+
+
+def test_truncated_pdf_is_refused(rag, bundled_copy, tmp_path):
     bad = tmp_path / "slides.pdf"
     bad.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    check_refusal(rag, bundled_copy, tmp_path, bad, "unsupported file type '.pdf'")
+    check_refusal(rag, bundled_copy, tmp_path, bad, "not a readable PDF")
 
 
 def test_missing_path_is_refused(rag, bundled_copy, tmp_path):
