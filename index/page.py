@@ -4,7 +4,7 @@ The stages, one function each:
   lines -> paragraphs   `unwrap`: a line break inside a sentence (hard wrap, `CO\\n2`, PDF line ends) joins
   paragraphs -> items   chrome dropped, bylines and credits read (index/meta.py), each paragraph's language
                         (index/langid.py), a paragraph that mixes languages cut into its language runs
-  items -> header       the title in each language, from general page structure (see `find_titles`)
+  items -> header       the title in each language, from general page structure (index/header.py)
   items -> versions     English and Chinese paragraphs in order; a third language is set apart and counted;
                         headings become sections; interleaved pages record which paragraphs translate which
 """
