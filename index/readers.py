@@ -13,8 +13,9 @@ from pathlib import Path
 
 from index import formats
 from index.errors import SourceError
+from index.header import is_heading
 from index.meta import is_credit_line
-from index.page import describe_set_apart, is_heading, read_page, sectioned, unwrap
+from index.page import describe_set_apart, read_page, sectioned, unwrap
 from index.text import Lang, detect_lang, normalize_width
 
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".jsonl", ".pdf", ".docx")
