@@ -8,6 +8,7 @@ the same text was embedded before. Refused files are reported and never stop the
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -27,6 +28,16 @@ from index.store import Store, write_lock
 from index.tokens import TokenCache, tokenize_many
 
 log = logging.getLogger(__name__)
+
+RETRIEVAL_FILE = Path(__file__).parent / "data" / "retrieval.json"  # written by eval/fit_retrieval.py
+
+
+def fitted_whole_weight(path: Path = RETRIEVAL_FILE) -> float:
+    """The share of the whole-chunk embedding in a chunk's vector ("vectors" in retrieval.json; 0 when absent:
+    the mean of its sentences only)."""
+    if not path.exists():
+        return 0.0
+    return float(json.loads(path.read_text(encoding="utf-8")).get("vectors", {}).get("whole_weight", 0.0))
 
 
 @dataclass(slots=True)
@@ -79,6 +90,7 @@ def index_sources(
         except IndexNotFoundError:
             embedder = get_embeddings(embeddings, threads)
             store = Store.empty(embedder.model_id, embedder.dim, {"max_tokens": chunk_tokens}, ann_threshold)
+            store.manifest["vectors"] = {"whole_weight": fitted_whole_weight()}
         if embedder is None and store.embedder_id != _model_id(embeddings):
             raise IndexMismatchError(
                 f"{index_dir} was built with embedder '{store.embedder_id}' but '{_model_id(embeddings)}' is "
@@ -156,7 +168,9 @@ def index_sources(
             notify(0.15, f"Embedding {len(chunks)} chunks")
             embedder = embedder or get_embeddings(embeddings, threads)
             cache = EmbeddingCache(cache_dir, embedder.model_id, embedder.dim)
-            vectors, sentence_vectors, report.embedded = embed_chunks(embedder, chunks, cache, progress)
+            # An index keeps the vector mix it was first built with, so its chunks stay comparable.
+            whole = store.manifest.get("vectors", {}).get("whole_weight", 0.0)
+            vectors, sentence_vectors, report.embedded = embed_chunks(embedder, chunks, cache, progress, whole)
             per_doc = Counter(c.doc_id for c in chunks)
             documents = {a.doc_id: _document_entry(a, per_doc[a.doc_id]) for a in articles}
             tokens = tokenize_many([c.search_text for c in chunks], TokenCache(cache_dir))
@@ -174,14 +188,16 @@ def index_sources(
 
 
 def embed_chunks(embedder, chunks: list[Chunk], cache: EmbeddingCache | None,
-                 progress: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
+                 progress: bool = False, whole_weight: float = 0.0) -> tuple[np.ndarray, np.ndarray, int]:
     """(chunk vectors (n, dim) float32, sentence vectors (total sentences, dim) float16, units that needed the
     model).
 
     Each sentence (and each distinct section heading) is embedded once; a chunk's vector is the normalised
-    mean of its sentences and heading."""
+    mean of its sentences and heading, mixed with `whole_weight` of the chunk's text embedded whole
+    (`mix_vectors`)."""
     units = [c.embed_units() for c in chunks]
-    distinct = list(dict.fromkeys(t for u in units for t in u if t))
+    wholes = [c.search_text for c in chunks] if whole_weight > 0 else []
+    distinct = list(dict.fromkeys([*(t for u in units for t in u if t), *wholes]))
     embedded = sum(v is None for v in cache.get(distinct)) if cache else len(distinct)
     vecs = embed_passages(embedder, distinct, cache, progress=progress)
     position = {t: i for i, t in enumerate(distinct)}
@@ -196,7 +212,15 @@ def embed_chunks(embedder, chunks: list[Chunk], cache: EmbeddingCache | None,
         at += len(s)
         total = s.sum(0) + (vecs[position[heading]] if heading else 0)
         chunk_vecs[i] = total / (np.linalg.norm(total) + 1e-12)
+    if wholes:
+        chunk_vecs = mix_vectors(chunk_vecs, vecs[[position[t] for t in wholes]], whole_weight)
     return chunk_vecs, sentence_vecs, embedded
+
+
+def mix_vectors(mean: np.ndarray, whole: np.ndarray, whole_weight: float) -> np.ndarray:
+    """(n, dim) L2-normalised (1 - w) * mean-of-sentences + w * whole-chunk vectors (both normalised)."""
+    mixed = (1.0 - whole_weight) * mean + whole_weight * whole
+    return (mixed / (np.linalg.norm(mixed, axis=1, keepdims=True) + 1e-12)).astype("float32")
 
 
 def with_source_suffix(article: Article, source: str) -> Article:

@@ -146,7 +146,8 @@ def cmd_ask(args) -> int:
 
 
 def format_answer(answer) -> str:
-    lines = [answer.text]
+    lines = [f"Searched for: {answer.searched}"] if answer.searched and answer.searched != answer.question else []
+    lines.append(answer.text)
     if answer.short:
         lines.append(f"Short answer: {answer.short}")
     if answer.citations:

@@ -31,8 +31,10 @@ class Settings:
     ann_threshold: int = _setting(50_000, "Chunk count from which FAISS searches an IVF index (approximate, "
                                           "recall@10 about 0.998) instead of exact search.")
     top_k: int = _setting(5, "Sources retrieved per question.")
-    abstain_threshold: float = _setting(0.49, "Support score below which the assistant says the sources don't say.")
-    bm25_weight: float = _setting(0.5, "Weight of same-language BM25 against dense retrieval in fusion.")
+    abstain_threshold: float = _setting(0.0, "Shift of the fitted abstention threshold (rag/data/judge.json), in "
+                                             "log-odds: above 0 the assistant refuses more, below 0 fewer.")
+    bm25_weight: float = _setting(-1.0, "Weight of same-language BM25 against dense retrieval in fusion; "
+                                        "negative uses the fitted one (index/data/retrieval.json).")
     threads: int = _setting(0, "CPU threads for the embedder; 0 means all cores. FAISS builds on all cores and "
                                "searches one question on one thread.")
     llm_base_url: str = _setting("", "OpenAI-compatible endpoint for the optional generative mode.")
