@@ -4,7 +4,8 @@
 
 What is chosen: the chunk vector (mean of its sentence vectors, the chunk text embedded whole with the
 `passage:` role, or a mix: `whole_weight`), the same-language BM25 weight, the RRF constant, the sentence
-re-rank share, counterpart propagation and the dictionary bridge's weight (see rag/retrieve.py).
+re-rank share, counterpart propagation, the dictionary bridge's weight and whether a translation group's two
+document cards may both be among the hits (see rag/retrieve.py).
 
 On what (development halves only, by eval/splits.py; the measured halves are printed, never used to choose):
 - real pages: `../shared/corpus/real_qa.jsonl` over all of `real/`, gold = the page's chunks holding an alias;
@@ -40,11 +41,13 @@ from rag.settings import Settings
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 GRID = {
     "whole_weight": [0.0, 0.25, 0.5, 0.75, 1.0],
-    "bm25_weight": [0.2, 0.35, 0.5, 0.65],
-    "rrf_k": [10, 20, 40, 60, 100],
+    "bm25_weight": [0.1, 0.2, 0.35, 0.5, 0.65],
+    "rrf_k": [5, 10, 20, 40, 60],
     "rerank": [0.0, 0.25, 0.5, 0.75],
     "propagate": [0.0, 0.8, 0.9, 1.0],
-    "bridge_weight": [0.0, 0.15, 0.3, 0.5],
+    "bridge_weight": [0.0, 0.25, 0.5, 0.75, 1.0],
+    "one_card": [False, True],
+    "bridge_counterparts": [False, True],
 }
 OBJECTIVE = [("real", "hit5"), ("real", "hit1"), ("one-language", "hit5"), ("cmrc", "hit1"), ("squad", "hit1")]
 
@@ -83,17 +86,19 @@ def build_corpus(sources: list[Path], directory: Path, settings: Settings) -> tu
 def real_corpus(qa: Path, tmp: Path, settings: Settings) -> Corpus:
     items = load_page_set(qa, qa.parent / "real")
     store, mean, whole = build_corpus(page_files(items, qa.parent / "real"), tmp / "real", settings)
-    passages = find_gold(items, store)
+    passages = find_gold(items, store)  # meta questions scoped to their page, as `rag eval` asks them
     sets: dict[str, dict[str, list[Case]]] = {"real": {}, "one-language": {}}
     for it in items:
         if not it["gold"]:
             continue
-        sets["real"].setdefault(it["split"], []).append(Case(it["question"], it["lang"], frozenset(it["gold"])))
+        scope = tuple(it["scope"]) if it.get("scope") else None
+        sets["real"].setdefault(it["split"], []).append(
+            Case(it["question"], it["lang"], frozenset(it["gold"]), Filters(doc_ids=scope) if scope else None))
         other = "zh" if it["lang"] == "en" else "en"
         there = frozenset(g for g in it["gold"] if passages[g][0] == other)
         if there:
             sets["one-language"].setdefault(it["split"], []).append(
-                Case(it["question"], it["lang"], there, Filters(lang=other)))
+                Case(it["question"], it["lang"], there, Filters(doc_ids=scope, lang=other)))
     return Corpus(store, mean, whole, sets)
 
 
