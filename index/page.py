@@ -154,6 +154,8 @@ def read_items(paragraphs: list[tuple[int, str]]) -> tuple[list[Item], dict[str,
             continue
         for piece, lang in paragraph_languages(para):
             items.append(Item(piece, "text", block, number, lang))
+        if photographers := M.caption_photographers(para):  # the caption stays text; its credit is read too
+            items[-1].fields["credits"] = [("photo", photographers)]
     _fill_languages(items)
     return items, set_apart
 
@@ -243,7 +245,7 @@ def find_titles(items: list[Item]) -> tuple[dict[str, int], int]:
     lead = _lead_title(items, start)
     if lead is not None:
         start = lead
-    body_words = _body_words(items[start:])
+    body_words = _page_words(items, start)
     header = range(start)
     titles: dict[str, int] = {}
     bylines = [i for i in header if items[i].kind == "byline"]
@@ -273,6 +275,7 @@ def _header_furniture(items: list[Item], titles: dict[str, int], keep_from: int,
     """Short lines of the header that are not a title: the one next to the byline names the outlet (a WeChat
     account, a translation platform); the others (a place, a tag, a link to another story) are dropped."""
     start = _body_start(items)
+    words = _page_words(items, start)
     drop = set()
     for i in range(keep_from, start):
         it = items[i]
@@ -282,9 +285,16 @@ def _header_furniture(items: list[Item], titles: dict[str, int], keep_from: int,
         near_byline = any(items[j].kind == "byline" for j in (i - 1, i + 1) if 0 <= j < len(items))
         if short and near_byline and "outlet" not in metadata and not re.search(r"[。.,，!?！？:：]", it.text):
             metadata["outlet"] = it.text
-        if short or not (_content_words(it.text, it.lang) & _body_words(items[start:]).get(it.lang or "", set())):
-            drop.add(i)
+        heading = is_heading(clean_title(it.text), it.lang, header=True)
+        if heading and (short or not _content_words(it.text, it.lang) & words.get(it.lang or "", set())):
+            drop.add(i)  # a heading that is neither the title nor about the article; a sentence always stays
     return drop
+
+
+def _page_words(items: list[Item], start: int) -> dict[str, set[str]]:
+    """Content words per language of the page's text: the body, and the header's sentences (not its headings)."""
+    return _body_words([it for i, it in enumerate(items)
+                        if i >= start or not is_heading(clean_title(it.text), it.lang, header=True)])
 
 
 def _body_words(items: list[Item]) -> dict[str, set[str]]:
@@ -342,8 +352,7 @@ def read_page(text: str) -> Page:
     for i, it in enumerate(items):
         if it.kind == "byline":
             continue
-        if it.kind == "credit":
-            credits.extend(it.fields["credits"])
+        credits.extend(it.fields.get("credits", ()))
         if i < keep_from or i in title_items:
             continue
         if it.lang not in versions:

@@ -1,5 +1,6 @@
-"""Sources -> articles. Reads .txt/.md/.html/.jsonl in any common encoding, drops page chrome, splits a
-bilingual web page into an English and a Chinese article of one translation group, keeps the metadata."""
+"""Sources -> articles. Reads .txt/.md/.jsonl in any common encoding and .html/.pdf/.docx through
+index/formats.py, drops page chrome, splits a bilingual web page into an English and a Chinese article of one
+translation group, keeps the metadata."""
 
 from __future__ import annotations
 
@@ -8,15 +9,15 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 
+from index import formats
 from index.errors import SourceError
 from index.meta import is_credit_line
 from index.page import describe_set_apart, is_heading, read_page, sectioned, unwrap
 from index.text import Lang, detect_lang, normalize_width
 
-SUPPORTED = (".txt", ".md", ".html", ".htm", ".jsonl")
+SUPPORTED = (".txt", ".md", ".html", ".htm", ".jsonl", ".pdf", ".docx")
 BUNDLED = Path(__file__).parent / "data" / "decoding-guangdong.txt"
 
 
@@ -61,24 +62,33 @@ def read_source(path: Path, max_bytes: int = 50 * 2**20) -> list[Article]:
     if size > max_bytes:
         raise SourceError(str(path), f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit "
                                      "(raise RAG_MAX_FILE_MB to allow it)")
-    text = decode(path.read_bytes(), str(path))
-    if not text.strip():
-        raise SourceError(str(path), "file is empty")
-    stem = _slug(path.stem)
-    if suffix == ".jsonl":
-        articles = list(parse_jsonl(text, str(path)))
-    elif suffix in (".html", ".htm"):
-        articles = parse_page(html_to_text(text), stem)
+    return read_document(path.read_bytes(), suffix, str(path), _slug(path.stem), {"path": str(path)})
+
+
+def read_document(data: bytes, suffix: str, name: str, stem: str, extra: dict,
+                  encoding: str | None = None) -> list[Article]:
+    """The articles in the bytes of one source whose format `suffix` names (a file's, or a fetched page's).
+    `encoding` is the one the source declared (an HTTP charset); `extra` (path or url) goes into every
+    article's metadata."""
+    found: dict = {}
+    if suffix in formats.BINARY:
+        extracted = formats.read_pdf(data, name) if suffix == ".pdf" else formats.read_docx(data, name)
+        text, found = extracted.text, extracted.metadata
     else:
-        articles = parse_page(text, stem)
+        if suffix in (".html", ".htm"):
+            encoding = encoding or formats.declared_charset(data)  # <meta charset="big5">
+        text = data.decode(encoding, errors="replace") if encoding else decode(data, name)
+        if not text.strip():
+            raise SourceError(name, "file is empty")
+        if suffix in (".html", ".htm"):
+            extracted = formats.read_html(text, name)
+            text, found = extracted.text, extracted.metadata
+    # What the page text says wins over what the file says about itself (HTML <meta>, PDF info, Word
+    # properties): `found` only fills what the page's own header lacks.
+    articles = list(parse_jsonl(text, name)) if suffix == ".jsonl" else parse_page(text, stem, found)
     if not articles:
-        raise SourceError(str(path), "no article text found (only page chrome or headings)")
-    return [_with_path(a, str(path)) for a in articles]
-
-
-def _with_path(article: Article, path: str) -> Article:
-    return Article(article.doc_id, article.title, article.lang, article.group, article.paragraphs,
-                   {**article.metadata, "path": path})
+        raise SourceError(name, "no article text found (only page chrome or headings)")
+    return [Article(a.doc_id, a.title, a.lang, a.group, a.paragraphs, {**a.metadata, **extra}) for a in articles]
 
 
 # ---------------------------------------------------------------- decoding
@@ -132,58 +142,6 @@ def parse_jsonl(text: str, name: str) -> Iterator[Article]:
         metadata["line"] = number
         yield Article(doc_id, str(row.get("title") or row["id"]), lang, _slug(str(row.get("group") or doc_id)),
                       tuple(_sectioned(body)), metadata)
-
-
-# ---------------------------------------------------------------- HTML
-
-
-class _MainText(HTMLParser):
-    _SKIP = {"script", "style", "nav", "header", "footer", "aside", "noscript", "form", "svg", "button", "template"}
-    _BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "blockquote",
-              "pre", "table", "ul", "ol", "dd", "dt", "figcaption"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skip = 0
-        self.title = ""
-        self._in_title = False
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self._SKIP:
-            self.skip += 1
-        elif tag == "title":
-            self._in_title = True
-        elif tag in self._BLOCK:
-            self.parts.append("\n\n")
-            if tag in ("h1", "h2", "h3") and not self.skip:
-                self.parts.append("#" * int(tag[1]) + " ")
-
-    def handle_endtag(self, tag):
-        if tag in self._SKIP:
-            self.skip = max(0, self.skip - 1)
-        elif tag == "title":
-            self._in_title = False
-        elif tag in self._BLOCK:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data):
-        if self._in_title:
-            self.title += data
-        elif not self.skip:
-            self.parts.append(re.sub(r"\s+", " ", data))
-
-
-def html_to_text(html: str) -> str:
-    """The readable text of a page: tags, scripts, styles and navigation stripped, blocks as paragraphs."""
-    parser = _MainText()
-    parser.feed(html)
-    parser.close()
-    body = re.sub(r"\n[ \t]+|[ \t]+\n", "\n", "".join(parser.parts))
-    body = re.sub(r"\n{3,}", "\n\n", body).strip()
-    if parser.title.strip() and "\n# " not in "\n" + body:
-        body = f"# {parser.title.strip()}\n\n{body}"
-    return body
 
 
 # ---------------------------------------------------------------- plain text and web-page dumps

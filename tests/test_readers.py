@@ -75,7 +75,7 @@ def test_markdown_subheadings_become_sections(tmp_path):
 
 
 def test_folder_yields_every_supported_file_and_skips_others(tmp_path):
-    for name in ("b.md", "a.txt", "sub/c.jsonl", "sub/d.html", "photo.png", "notes.docx"):
+    for name in ("b.md", "a.txt", "sub/c.jsonl", "sub/d.html", "photo.png", "notes.odt"):
         (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text("x")
     found = [p.relative_to(tmp_path).as_posix() for p in iter_source_files([tmp_path])]
