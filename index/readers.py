@@ -8,9 +8,9 @@ import hashlib
 import json
 import re
 import stat
-from datetime import date, datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 

@@ -67,6 +67,13 @@ class TokenCache:
         self._tokens.update(entries)
         if self.dir is None or not entries:
             return
+        try:
+            self._write(entries)
+        except OSError as e:  # the cache is optional: a read-only or full cache folder costs only the cache
+            log.warning("token cache %s cannot be written (%s); building without it", self.dir, e)
+            self.dir = None
+
+    def _write(self, entries: dict[str, list[str]]) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
         name = hashlib.sha256("".join(entries).encode()).hexdigest()[:16]
         offsets, lines = [], bytearray()

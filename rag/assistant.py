@@ -6,7 +6,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,8 @@ from index.milvus import attach_milvus
 from index.store import Store, serve_single_queries
 from index.text import chinese_names, detect_lang, numbers_in, tokenize
 from rag.answer import Answerer, Evidence, question_kind, short_span, whole_sentence
-from rag.errors import QuestionError
+from rag.checks import check_k, check_lang, check_question
+from rag.errors import QuestionError, RagError
 from rag.followup import check_history, resolve
 from rag.generate import Passage, chat_model_from_settings, check_citations, generate
 from rag.retrieve import Filters, Hit, HybridSearcher, KnowledgeBaseRetriever
@@ -29,7 +30,6 @@ from rag.types import Answer, Citation, Context
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 2000
 _ABSTAIN = {
     "en": "The sources don't say {topic}. The nearest passages are listed below.",
     "zh": "资料中没有提到{topic}。以下是最接近的段落。",
@@ -44,6 +44,16 @@ _NOT_A_LANGUAGE = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class _Serving:
+    """One index version and what searches it."""
+
+    store: Store
+    embedder: Any
+    searcher: HybridSearcher
+    answerer: Answerer
+
+
 class Assistant(Runnable[Any, Answer]):
     """Ask questions of an index. `Assistant.load(dir)` or `Assistant.build(paths, index_dir=dir)`."""
 
@@ -52,17 +62,59 @@ class Assistant(Runnable[Any, Answer]):
         self.settings = settings or Settings.from_env()
         self.index_dir = Path(index_dir) if index_dir else None
         self.llm = llm if llm is not None else chat_model_from_settings(self.settings)
+        self._reopen = threading.Lock()
+        self._pinned = threading.local()  # the serving state each thread's current question uses
         self._use(store)
 
     def _use(self, store: Store) -> None:
         serve_single_queries()
         threading.Thread(target=_warm_up, name="jieba-warm-up", daemon=True).start()
-        self.store = store
-        self.embedder = get_embeddings(store.embedder_id if store.embedder_id.startswith("st:")
-                                       else self.settings.embeddings, self.settings.threads)
-        attach_milvus(store, self.settings.store, self.embedder, self.index_dir)  # RAG_STORE=milvus
-        self.searcher = HybridSearcher(store, self.embedder, bm25_weight=self.settings.bm25_weight)
-        self.answerer = Answerer(store)
+        embedder = get_embeddings(store.embedder_id if store.embedder_id.startswith("st:")
+                                  else self.settings.embeddings, self.settings.threads)
+        attach_milvus(store, self.settings.store, embedder, self.index_dir)  # RAG_STORE=milvus
+        searcher = HybridSearcher(store, embedder, bm25_weight=self.settings.bm25_weight)
+        # Swapped as one: a question that started on the old version finishes on it.
+        self._serving = _Serving(store, embedder, searcher, Answerer(store))
+        self._pinned.state = self._serving
+
+    def _refresh(self) -> None:
+        """At the start of each question: reopen the index if another process wrote a new version (its CURRENT
+        changed), so a long-running UI serves new documents without a restart; then pin this thread to the
+        serving state, which a concurrent reopen cannot change under it."""
+        current = self._serving
+        if self.index_dir is not None and current.store.version is not None:
+            try:
+                live = (self.index_dir / "CURRENT").read_text().strip()
+            except OSError:
+                live = current.store.version
+            if live != current.store.version:
+                with self._reopen:
+                    if live != self._serving.store.version:
+                        try:
+                            self._use(Store.load(self.index_dir))
+                        except RagError as e:  # e.g. removed under us: keep answering from what is open
+                            log.warning("keeping the open index version: %s", e)
+        self._pinned.state = self._serving
+
+    @property
+    def _state(self) -> _Serving:
+        return getattr(self._pinned, "state", None) or self._serving
+
+    @property
+    def store(self) -> Store:
+        return self._state.store
+
+    @property
+    def embedder(self):
+        return self._state.embedder
+
+    @property
+    def searcher(self) -> HybridSearcher:
+        return self._state.searcher
+
+    @property
+    def answerer(self) -> Answerer:
+        return self._state.answerer
 
     # ------------------------------------------------------------ construction
 
@@ -117,23 +169,17 @@ class Assistant(Runnable[Any, Answer]):
             filters: Filters | None = None, generative: bool | None = None) -> Answer:
         """Answer `question` from the index, citing every claim, or abstain. `generative` (default: on when a
         chat model is configured) lets the model word the answer; its citations are checked."""
-        if not isinstance(question, str):
-            raise QuestionError(f"question must be a string, not {type(question).__name__}")
-        question = question.strip()
-        if not question:
-            raise QuestionError("the question is empty")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise QuestionError(f"the question is {len(question)} characters long; the limit is "
-                                f"{MAX_QUESTION_CHARS}. Ask about one thing at a time.")
-        if lang not in ("auto", "en", "zh"):
-            raise QuestionError(f"lang must be 'auto', 'en' or 'zh', not {lang!r}")
+        self._refresh()
+        question, lang = check_question(question), check_lang(lang)
+        k = check_k(k, self.settings.top_k)
+        if filters is not None and not isinstance(filters, Filters):
+            raise QuestionError(f"filters must be a Filters, not {type(filters).__name__}")
         turns = check_history(history)
         detected = detect_lang(question)
         answer_lang = detected if lang == "auto" else lang
         if detected is None:
             return Answer(question, _NOT_A_LANGUAGE[answer_lang or "en"], True, answer_lang or "en",
                           notes=("no English or Chinese words in the question",))
-        k = k or self.settings.top_k
         query, carried = resolve(question, detected, turns)
         qvec = self.embedder.encode_query(query)
         hits = self.searcher.search_vector(qvec, query, detected, k=max(k, 4), filters=filters,

@@ -7,6 +7,7 @@ import re
 
 from index.errors import QuestionError
 from index.text import tokenize
+from rag.checks import MAX_QUESTION_CHARS, check_text
 
 _PRONOUN_EN = re.compile(
     r"\b(it|its|it's|they|them|their|this|that|these|those|there|he|she|his|her|the company|the city|"
@@ -15,14 +16,20 @@ _PRONOUN_ZH = re.compile(r"^(那|那么|还有|而|又)|[它其该此这那]家|
                          r"呢[？?]?$")
 
 
+MAX_HISTORY_TURNS = 6  # only the latest turns can be what a follow-up refers to
+
+
 def check_history(history) -> list[tuple[str, str]]:
-    """History as [(question, answer), ...]; raises QuestionError naming what is wrong with its shape."""
+    """History as [(question, answer), ...]: only the last MAX_HISTORY_TURNS turns, each question and answer cut
+    to MAX_QUESTION_CHARS (a 600 KB entry would otherwise be embedded with the question). Raises QuestionError
+    naming what is wrong with its shape."""
     if history is None:
         return []
     if not isinstance(history, (list, tuple)):
         raise QuestionError(f"history must be a list of (question, answer) pairs, not {type(history).__name__}")
     pairs = []
-    for i, turn in enumerate(history):
+    first = max(0, len(history) - MAX_HISTORY_TURNS)
+    for i, turn in enumerate(history[first:], start=first):
         if isinstance(turn, dict) and "question" in turn:
             turn = (turn.get("question"), turn.get("answer", ""))
         if not isinstance(turn, (list, tuple)) or len(turn) != 2:
@@ -30,7 +37,9 @@ def check_history(history) -> list[tuple[str, str]]:
         q, a = turn
         if not isinstance(q, str) or not isinstance(a, str | type(None)):
             raise QuestionError(f"history[{i}] must hold two strings, got {type(q).__name__}, {type(a).__name__}")
-        pairs.append((q, a or ""))
+        q = check_text(q[:MAX_QUESTION_CHARS], f"history[{i}] question")
+        a = check_text((a or "")[:MAX_QUESTION_CHARS], f"history[{i}] answer")
+        pairs.append((q, a))
     return pairs
 
 

@@ -17,6 +17,7 @@ from langchain_core.retrievers import BaseRetriever
 from index.chunk import Chunk
 from index.store import Store
 from index.text import tokenize
+from rag.checks import check_filters
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,9 @@ class Filters:
     lang: str | None = None
     date_from: str | None = None  # ISO dates, inclusive
     date_to: str | None = None
+
+    def __post_init__(self) -> None:
+        check_filters(self)  # QuestionError naming the field
 
 
 class HybridSearcher:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,8 +12,9 @@ from pathlib import Path
 from index.errors import ConfigError
 
 
-def _setting(default, help: str):
-    return field(default=default, metadata={"help": help})
+def _setting(default, help: str, low: float | None = None, high: float | None = None):
+    """A setting; numbers carry the range [low, high] they must fall in (checked when Settings is made)."""
+    return field(default=default, metadata={"help": help, "range": (low, high)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,23 +27,30 @@ class Settings:
         str(Path.home() / ".cache" / "bilingual-rag"),
         "Content-hash embedding cache shared by all indexes; '' turns it off.",
     )
-    max_file_mb: float = _setting(50.0, "Files larger than this many megabytes are refused.")
-    chunk_tokens: int = _setting(300, "Largest chunk, in estimated model tokens (paragraphs are split above it).")
+    max_file_mb: float = _setting(50.0, "Files larger than this many megabytes are refused.", 0.001, 4096)
+    chunk_tokens: int = _setting(300, "Largest chunk, in estimated model tokens (paragraphs are split above it).",
+                                 20, 2000)
     ann_threshold: int = _setting(50_000, "Chunk count from which FAISS searches an IVF index (approximate, "
-                                          "recall@10 about 0.998) instead of exact search.")
-    top_k: int = _setting(5, "Sources retrieved per question.")
-    abstain_threshold: float = _setting(0.49, "Support score below which the assistant says the sources don't say.")
-    bm25_weight: float = _setting(0.5, "Weight of same-language BM25 against dense retrieval in fusion.")
+                                          "recall@10 about 0.998) instead of exact search.", 1, 10**9)
+    top_k: int = _setting(5, "Sources retrieved per question.", 1, 100)
+    abstain_threshold: float = _setting(0.49, "Support score below which the assistant says the sources don't say "
+                                              "(a support score can be negative; -100 never abstains).", -100, 100)
+    bm25_weight: float = _setting(0.5, "Weight of same-language BM25 against dense retrieval in fusion.", 0.0, 1.0)
     threads: int = _setting(0, "CPU threads for the embedder; 0 means all cores. FAISS builds on all cores and "
-                               "searches one question on one thread.")
+                               "searches one question on one thread.", 0, 1024)
     llm_base_url: str = _setting("", "OpenAI-compatible endpoint for the optional generative mode.")
     llm_model: str = _setting("", "Chat model name for the generative mode; empty keeps answers extractive.")
     llm_api_key: str = _setting("", "API key for the generative mode endpoint.")
-    llm_timeout: float = _setting(20.0, "Seconds to wait for the chat model before falling back to extractive.")
+    llm_timeout: float = _setting(20.0, "Seconds to wait for the chat model before falling back to extractive.",
+                                  0.1, 3600)
     store: str = _setting(
         "faiss", "Vector store: 'faiss' (local files) or a Milvus URI (milvus://host:19530 or a .db file)."
     )
     ui_auth: str = _setting("", "user:password required to open the chat UI; empty means no login.")
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            _check(f, getattr(self, f.name))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -62,9 +71,28 @@ class Settings:
 def _parse(f: dataclasses.Field, raw: str):
     kind = type(f.default)
     try:
-        return kind(raw) if kind is not str else raw
+        return kind(raw.strip()) if kind is not str else raw
     except ValueError:
-        raise ConfigError(f"RAG_{f.name.upper()}={raw!r} is not a valid {kind.__name__}") from None
+        raise ConfigError(f"RAG_{f.name.upper()}={raw!r} is not a valid {_KIND[kind]}") from None
+
+
+_KIND = {int: "whole number", float: "number", str: "string"}
+
+
+def _check(f: dataclasses.Field, value) -> None:
+    """A ConfigError naming the setting when `value` has the wrong type, is NaN or infinite, or is out of range."""
+    name, kind = f"RAG_{f.name.upper()}", type(f.default)
+    if kind is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{name} must be a string, not {type(value).__name__}")
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
+        raise ConfigError(f"{name} must be a {_KIND[kind]}, not {value!r:.40}")
+    if not math.isfinite(value):
+        raise ConfigError(f"{name}={value} is not a finite number")
+    low, high = f.metadata["range"]
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ConfigError(f"{name}={value} is out of range: it must be from {low} to {high}")
 
 
 def documented_settings() -> list[tuple[str, object, str]]:
