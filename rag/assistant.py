@@ -156,6 +156,7 @@ class Assistant(Runnable[Any, Answer]):
         return KnowledgeBaseRetriever(searcher=self.searcher, k=self.settings.top_k)
 
     def info(self) -> dict:
+        self._refresh()  # the documents of the live version, also when another process changed it
         docs = self.store.manifest["documents"]
         per_lang = {lang: int((self.store.lang_of == i).sum()) for i, lang in enumerate(("en", "zh"))}
         pairs = sum(1 for c in self.store.chunks() if c.lang == "en" and c.counterparts)
