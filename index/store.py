@@ -94,15 +94,14 @@ class Store:
     def load(cls, directory: str | Path, expect_embedder: str | None = None) -> Store:
         """The live version under `directory`, memory-mapped where possible. A version deleted by a writer
         while it was being opened is retried with the new CURRENT."""
-        for attempt in range(5):
+        for _ in range(10):
             version = current_version(Path(directory))
             try:
                 return cls._load_version(directory, version, expect_embedder)
-            except FileNotFoundError:
-                if attempt == 4 or current_version(Path(directory)) == version:
-                    raise IndexNotFoundError(f"{directory}: version {version.name} is incomplete; rebuild the "
-                                             "index with `rag index --index DIR`") from None
-        raise AssertionError("unreachable")
+            except (OSError, RuntimeError):  # FAISS says RuntimeError for a file it cannot open
+                if version.exists() and current_version(Path(directory)) == version:
+                    raise  # not a rebuild under us: a real problem, shown as it is
+        raise IndexNotFoundError(f"{directory}: the index changed ten times while it was being opened; try again")
 
     @classmethod
     def _load_version(cls, directory: str | Path, version: Path, expect_embedder: str | None) -> Store:
@@ -409,10 +408,14 @@ def current_version(directory: Path) -> Path:
     pointer = directory / "CURRENT"
     if not pointer.exists():
         raise IndexNotFoundError(f"no index in {directory}: build one with `rag index --index {directory}`")
-    version = directory / pointer.read_text().strip()
-    if not (version / "manifest.json").exists():
-        raise IndexNotFoundError(f"{directory}: CURRENT names {version.name}, which is missing; rebuild the index")
-    return version
+    name = pointer.read_text().strip()
+    while not (directory / name / "manifest.json").exists():
+        # A writer may have switched CURRENT and deleted the version named a moment ago: read it again.
+        again = pointer.read_text().strip()
+        if again == name:
+            raise IndexNotFoundError(f"{directory}: CURRENT names {name}, which is missing; rebuild the index")
+        name = again
+    return directory / name
 
 
 def index_size_bytes(directory: Path) -> int:

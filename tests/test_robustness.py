@@ -27,7 +27,7 @@ from index.chunk import chunk_article
 from index.embed import EmbeddingCache
 from index.readers import _CHROME, BUNDLED, decode, read_source
 from index.store import Store
-from index.text import split_sentences
+from index.text import split_sentences, tokenize
 from rag import Assistant, ConfigError, QuestionError, RagError, Settings, SourceError
 from rag.checks import MAX_QUESTION_CHARS
 from rag.followup import MAX_HISTORY_TURNS, check_history
@@ -611,3 +611,15 @@ def test_non_finite_vectors_are_never_cached(tmp_path):
 
 def test_every_refusal_above_is_a_rag_error():
     assert all(issubclass(e, RagError) for e in (SourceError, QuestionError, ConfigError))
+
+
+@pytest.mark.parametrize("content", ['{"a": 1}', "[[1]]", "[1, 2]", "7"])
+def test_a_token_cache_keys_file_of_the_wrong_shape_is_ignored(tmp_path, content):
+    (tmp_path / "port.txt").write_text(PORT)
+    cache = tmp_path / "cache"
+    _build_with_cache([tmp_path / "port.txt"], tmp_path / "kb0", cache)
+    for keys_file in (cache / "tokens").glob("*.keys.json"):
+        keys_file.write_text(content)
+    report = _build_with_cache([tmp_path / "port.txt"], tmp_path / "kb1", cache)
+    assert report.added == ["port"]
+    assert Store.load(tmp_path / "kb1").bm25_search(tokenize("containers"), "en", 3)
