@@ -50,6 +50,8 @@ class Settings:
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
+            if isinstance(f.default, str) and isinstance(getattr(self, f.name), os.PathLike):
+                object.__setattr__(self, f.name, os.fspath(getattr(self, f.name)))  # a Path where a path is set
             _check(f, getattr(self, f.name))
 
     @classmethod
@@ -86,7 +88,7 @@ def _check(f: dataclasses.Field, value) -> None:
         if not isinstance(value, str):
             raise ConfigError(f"{name} must be a string, not {type(value).__name__}")
         return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
+    if isinstance(value, bool) or not isinstance(value, int | float) or (kind is int and not isinstance(value, int)):
         raise ConfigError(f"{name} must be a {_KIND[kind]}, not {value!r:.40}")
     if not math.isfinite(value):
         raise ConfigError(f"{name}={value} is not a finite number")
