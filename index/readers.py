@@ -102,11 +102,14 @@ def read_bytes(path: Path, max_bytes: int = 50 * 2**20) -> bytes:
                                 "limit (raise RAG_MAX_FILE_MB to allow it)")
     try:
         with open(path, "rb") as f:
-            return f.read(max_bytes + 1)
+            data = f.read(max_bytes + 1)
     except PermissionError:
         raise SourceError(name, "permission denied: this user may not read the file") from None
     except OSError as e:
         raise SourceError(name, f"cannot be read ({e.strerror or e})") from None
+    if len(data) > max_bytes:  # it grew after stat()
+        raise SourceError(name, f"file is over the {max_bytes / 2**20:.0f} MB limit (raise RAG_MAX_FILE_MB)")
+    return data
 
 
 def _with_path(article: Article, path: str) -> Article:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 from typing import Literal
@@ -151,9 +152,13 @@ def _stemmer():
     return snowballstemmer.stemmer("english")
 
 
+_STEM_LOCK = threading.Lock()  # a snowball stemmer keeps its word in the object: two threads at once corrupt it
+
+
 @lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
-    return _stemmer().stemWord(word)
+    with _STEM_LOCK:
+        return _stemmer().stemWord(word)
 
 
 _CJK_WORD = re.compile(_CJK.pattern + "+")

@@ -627,3 +627,34 @@ def test_a_token_cache_keys_file_of_the_wrong_shape_is_ignored(tmp_path, content
     report = _build_with_cache([tmp_path / "port.txt"], tmp_path / "kb1", cache)
     assert report.added == ["port"]
     assert Store.load(tmp_path / "kb1").bm25_search(tokenize("containers"), "en", 3)
+
+
+# ---------------------------------------------------------------- concurrent questions
+
+
+def test_english_stemming_is_right_when_many_threads_stem_at_once():
+    """Found by the soak test: one snowball stemmer shared by the threads of `rag ui` raised IndexError (and can
+    return wrong stems) when two questions stemmed new words at the same moment."""
+    import snowballstemmer
+
+    from index.text import _stem
+
+    words = [f"{stem}{i}{suffix}" for i in range(1500) for stem, suffix in
+             (("connect", "ional"), ("generalizat", "ions"), ("rel", "ational"), ("hope", "fulness"))]
+    expected = snowballstemmer.stemmer("english").stemWords(words)
+    got: dict[int, list[str]] = {}
+    errors: list[BaseException] = []
+
+    def stem_share(n: int) -> None:
+        try:
+            got[n] = [_stem(w) for w in words[n::8]]
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=stem_share, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert all(got[n] == expected[n::8] for n in range(8))

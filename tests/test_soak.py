@@ -23,6 +23,7 @@ SOAK_SECONDS = 60
 CLIENTS = 20
 RACKS = "How many standard racks does Shaoguan plan to build?"
 NINGBO = "How many containers did Ningbo-Zhoushan Port handle in 2023?"
+QA = Path(__file__).resolve().parents[1] / "eval" / "qa.jsonl"
 PORT = ("Ningbo-Zhoushan Port handled 35.3 million containers in 2023, the third most of any port in the world.\n\n"
         "The port opened a new automated terminal at Meishan in June, with 12 remote-controlled cranes.\n\n"
         "Rail-sea freight grew by 20% as trains carried 1.45 million containers inland.\n")
@@ -87,10 +88,14 @@ def test_20_clients_ask_while_another_process_adds_and_removes_documents(bundled
         errors: list[str] = []
         end = time.monotonic() + SOAK_SECONDS
 
+        # The two checked questions every other turn, and in between the shipped QA set's questions, which
+        # reach most chunks of the index (a reader holding a deleted version fails on the ones it has not read).
+        shipped = [json.loads(line)["question"] for line in QA.read_text(encoding="utf-8").splitlines()]
+
         def session(client, n: int) -> None:
             i = n
             while time.monotonic() < end:
-                question = NINGBO if i % 2 else RACKS
+                question = (NINGBO if i % 4 == 1 else RACKS) if i % 2 else shipped[(7 * i + n) % len(shipped)]
                 i += 1
                 try:
                     answers.append((question, client.predict(question, api_name="/ask")))
