@@ -32,9 +32,9 @@ PORT = ("Ningbo-Zhoushan Port handled 35.3 million containers in 2023, the third
 WRITER = """
 import json, sys, time
 from rag.cli import main
-kb, source, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
-codes, end = [], time.monotonic() + seconds
-while time.monotonic() < end:
+kb, source, end = sys.argv[1], sys.argv[2], float(sys.argv[3])
+codes = []
+while time.time() < end:
     codes.append(main(["index", source, "--index", kb]))
     time.sleep(1.0)
     codes.append(main(["index", "--remove", "port", "--index", kb]))
@@ -79,14 +79,21 @@ def test_20_clients_ask_while_another_process_adds_and_removes_documents(bundled
                                "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_until_up(url, server)
-        clients = [Client(url, verbose=False, analytics_enabled=False) for _ in range(CLIENTS)]
-        # The first document added: the writer begins once the page is up, and its first build embeds once.
+        clients: list = []
+        connect = [threading.Thread(target=lambda: clients.append(Client(url, verbose=False,
+                                                                         analytics_enabled=False)))
+                   for _ in range(CLIENTS)]
+        for t in connect:
+            t.start()
+        for t in connect:
+            t.join()
+        assert len(clients) == CLIENTS
+        end = time.monotonic() + SOAK_SECONDS
         writer = subprocess.Popen([sys.executable, "-c", WRITER, str(kb), str(tmp_path / "port.txt"),
-                                   str(SOAK_SECONDS)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True)
+                                   str(time.time() + SOAK_SECONDS)], env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
         answers: list[tuple[str, dict]] = []
         errors: list[str] = []
-        end = time.monotonic() + SOAK_SECONDS
 
         # The two checked questions every other turn, and in between the shipped QA set's questions, which
         # reach most chunks of the index (a reader holding a deleted version fails on the ones it has not read).
@@ -121,10 +128,11 @@ def test_20_clients_ask_while_another_process_adds_and_removes_documents(bundled
     assert len(answers) >= 2 * CLIENTS
     for question, answer in answers:
         cited = {c["doc_id"] for c in answer["citations"]} | {c["doc_id"] for c in answer["contexts"]}
-        assert answer["contexts"] and cited <= bundled_docs | {"port"}  # whole index versions, nothing half-built
+        # whole index versions, nothing half-built
+        assert answer["contexts"] and cited <= bundled_docs | {"port"}, (question, answer["text"], cited)
         if question == RACKS:
-            assert not answer["abstained"] and "546,000" in answer["text"]
-        elif not answer["abstained"] and "port" in cited:
-            assert "35.3 million" in answer["text"]
+            assert not answer["abstained"] and "546,000" in answer["text"], answer["text"]
+        elif question == NINGBO and any(c["doc_id"] == "port" for c in answer["citations"]):
+            assert "35.3 million" in answer["text"], answer["text"]
     # The page picked up the added document without a restart:
     assert any(q == NINGBO and any(c["doc_id"] == "port" for c in a["citations"]) for q, a in answers)
