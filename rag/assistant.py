@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import logging
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ from index.milvus import attach_milvus
 from index.store import Store, serve_single_queries
 from index.text import chinese_names, detect_lang, numbers_in, tokenize
 from rag.answer import Answerer, Evidence, question_kind, short_span, whole_sentence
-from rag.checks import check_k, check_lang, check_question
+from rag.checks import check_ask
 from rag.errors import QuestionError, RagError
 from rag.followup import check_history, resolve
 from rag.generate import Passage, chat_model_from_settings, check_citations, generate
@@ -44,14 +46,14 @@ _NOT_A_LANGUAGE = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class _Serving:
-    """One index version and what searches it."""
+def _on_one_version(ask):
+    """`ask` runs on a fixed copy of the assistant over the live index version (see `Assistant._refresh`): a
+    reopen while it runs cannot change the store, searcher or reader under it."""
+    @functools.wraps(ask)
+    def on_one_version(self: Assistant, *args, **kwargs):
+        return ask(self._refresh(), *args, **kwargs)
 
-    store: Store
-    embedder: Any
-    searcher: HybridSearcher
-    answerer: Answerer
+    return on_one_version
 
 
 class Assistant(Runnable[Any, Answer]):
@@ -62,59 +64,42 @@ class Assistant(Runnable[Any, Answer]):
         self.settings = settings or Settings.from_env()
         self.index_dir = Path(index_dir) if index_dir else None
         self.llm = llm if llm is not None else chat_model_from_settings(self.settings)
-        self._reopen = threading.Lock()
-        self._pinned = threading.local()  # the serving state each thread's current question uses
+        self._reopen = threading.Lock()  # guards reopening and the fixed copy below
+        self._fixed: Assistant | None = None  # what questions run on (a shallow copy on the same store)
         self._use(store)
 
     def _use(self, store: Store) -> None:
         serve_single_queries()
         threading.Thread(target=_warm_up, name="jieba-warm-up", daemon=True).start()
-        embedder = get_embeddings(store.embedder_id if store.embedder_id.startswith("st:")
-                                  else self.settings.embeddings, self.settings.threads)
-        attach_milvus(store, self.settings.store, embedder, self.index_dir)  # RAG_STORE=milvus
-        searcher = HybridSearcher(store, embedder, bm25_weight=self.settings.bm25_weight)
-        # Swapped as one: a question that started on the old version finishes on it.
-        self._serving = _Serving(store, embedder, searcher, Answerer(store))
-        self._pinned.state = self._serving
+        self.store = store
+        self.embedder = get_embeddings(store.embedder_id if store.embedder_id.startswith("st:")
+                                       else self.settings.embeddings, self.settings.threads)
+        attach_milvus(store, self.settings.store, self.embedder, self.index_dir)  # RAG_STORE=milvus
+        self.searcher = HybridSearcher(store, self.embedder, bm25_weight=self.settings.bm25_weight)
+        self.answerer = Answerer(store)
 
-    def _refresh(self) -> None:
-        """At the start of each question: reopen the index if another process wrote a new version (its CURRENT
-        changed), so a long-running UI serves new documents without a restart; then pin this thread to the
-        serving state, which a concurrent reopen cannot change under it."""
-        current = self._serving
-        if self.index_dir is not None and current.store.version is not None:
-            try:
-                live = (self.index_dir / "CURRENT").read_text().strip()
-            except OSError:
-                live = current.store.version
-            if live != current.store.version:
-                with self._reopen:
-                    if live != self._serving.store.version:
-                        try:
-                            self._use(Store.load(self.index_dir))
-                        except RagError as e:  # e.g. removed under us: keep answering from what is open
-                            log.warning("keeping the open index version: %s", e)
-        self._pinned.state = self._serving
-
-    @property
-    def _state(self) -> _Serving:
-        return getattr(self._pinned, "state", None) or self._serving
-
-    @property
-    def store(self) -> Store:
-        return self._state.store
-
-    @property
-    def embedder(self):
-        return self._state.embedder
-
-    @property
-    def searcher(self) -> HybridSearcher:
-        return self._state.searcher
-
-    @property
-    def answerer(self) -> Answerer:
-        return self._state.answerer
+    def _refresh(self) -> Assistant:
+        """The assistant the next question runs on. First, if another process wrote a new version of the index
+        (CURRENT changed), reopen it, so a long-running UI serves new documents without a restart. Then a
+        shallow copy fixed on the current store: questions already running keep the copy they started with."""
+        if self._fixed is self:  # already a fixed copy: it stays on its version
+            return self
+        with self._reopen:
+            version = getattr(self.store, "version", None)
+            if self.index_dir is not None and version is not None:
+                try:
+                    live = (self.index_dir / "CURRENT").read_text().strip()
+                except OSError:
+                    live = version
+                if live != version:
+                    try:
+                        self._use(Store.load(self.index_dir))
+                    except RagError as e:  # e.g. the index removed under us: keep answering from what is open
+                        log.warning("keeping the open index version: %s", e)
+            if self._fixed is None or self._fixed.store is not self.store:
+                self._fixed = copy.copy(self)
+                self._fixed._fixed = self._fixed  # a copy runs its own questions on itself
+            return self._fixed
 
     # ------------------------------------------------------------ construction
 
@@ -145,7 +130,8 @@ class Assistant(Runnable[Any, Answer]):
         report = index_sources(paths, self.index_dir, **_index_options(self.settings), remove=list(remove),
                                on_progress=on_progress)
         if report.changed:
-            self._use(Store.load(self.index_dir))
+            with self._reopen:  # not while a question takes its fixed copy
+                self._use(Store.load(self.index_dir))
         return report
 
     def remove(self, doc_ids: list[str]) -> IndexReport:
@@ -155,8 +141,8 @@ class Assistant(Runnable[Any, Answer]):
     def retriever(self) -> KnowledgeBaseRetriever:
         return KnowledgeBaseRetriever(searcher=self.searcher, k=self.settings.top_k)
 
+    @_on_one_version  # the live version's documents, also when another process changed them
     def info(self) -> dict:
-        self._refresh()  # the documents of the live version, also when another process changed it
         docs = self.store.manifest["documents"]
         per_lang = {lang: int((self.store.lang_of == i).sum()) for i, lang in enumerate(("en", "zh"))}
         pairs = sum(1 for c in self.store.chunks() if c.lang == "en" and c.counterparts)
@@ -166,15 +152,12 @@ class Assistant(Runnable[Any, Answer]):
 
     # ------------------------------------------------------------ asking
 
+    @_on_one_version
     def ask(self, question: str, history=None, *, k: int | None = None, lang: str = "auto",
             filters: Filters | None = None, generative: bool | None = None) -> Answer:
         """Answer `question` from the index, citing every claim, or abstain. `generative` (default: on when a
         chat model is configured) lets the model word the answer; its citations are checked."""
-        self._refresh()
-        question, lang = check_question(question), check_lang(lang)
-        k = check_k(k, self.settings.top_k)
-        if filters is not None and not isinstance(filters, Filters):
-            raise QuestionError(f"filters must be a Filters, not {type(filters).__name__}")
+        question, lang, k = check_ask(question, lang, k, filters, self.settings.top_k)
         turns = check_history(history)
         detected = detect_lang(question)
         answer_lang = detected if lang == "auto" else lang

@@ -27,6 +27,15 @@ def check_text(text: object, what: str, limit: int = MAX_QUESTION_CHARS) -> str:
     return text
 
 
+def check_ask(question: object, lang: object, k: object, filters: object, default_k: int) -> tuple[str, str, int]:
+    """(question, lang, k) for `Assistant.ask`, each checked; raises QuestionError naming the bad argument."""
+    from rag.retrieve import Filters  # not at the top: rag.retrieve imports this module
+
+    if filters is not None and not isinstance(filters, Filters):
+        raise QuestionError(f"filters must be a Filters, not {type(filters).__name__}")
+    return check_question(question), check_lang(lang), check_k(k, default_k)
+
+
 def check_question(question: object) -> str:
     """The question, stripped; refused when it is not text, empty or over MAX_QUESTION_CHARS."""
     question = check_text(question, "the question").strip()

@@ -1,14 +1,15 @@
 """`rag` command line: index, info, ask, chat, plus the subcommands registered by ui and eval (ui, eval, bench).
 
 Thin by design: parse, call `Assistant` / `index_sources`, format. User errors (RagError) print one line on
-stderr and exit 1; anything else is a bug and shows its traceback. Everything printed goes through
-`rag.terminal` (`echo`, `safe_line`, `safe_json`): text from documents and file names never reaches the
-terminal with its control characters.
+stderr and exit 1; anything else is a bug and shows its traceback. What a command prints to stdout passes
+through `rag.terminal.safe_stdout()`, and error lines through `safe_line()`: text from documents, file names
+and questions never reaches the terminal with its control characters.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -18,7 +19,7 @@ from index.store import index_size_bytes
 from rag.assistant import Assistant, _index_options
 from rag.errors import RagError
 from rag.settings import Settings
-from rag.terminal import echo, safe_json, safe_line
+from rag.terminal import safe_line, safe_stdout
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,9 +29,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        with safe_stdout():
+            return int(args.func(args) or 0)
     except RagError as e:
-        echo(f"rag: error: {safe_line(e)}", err=True)
+        print(f"rag: error: {safe_line(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -86,7 +88,7 @@ def load_or_build(settings: Settings, progress: bool = True) -> Assistant:
     """The assistant over settings.index_dir, indexing the bundled article first if it holds no index."""
     index_dir = Path(settings.index_dir)
     if not (index_dir / "CURRENT").exists():
-        echo(f"No index in {safe_line(index_dir)}: indexing the bundled article first.", err=True)
+        print(f"No index in {index_dir}: indexing the bundled article first.", file=sys.stderr)
         return Assistant.build(None, index_dir, settings, progress=progress)
     return Assistant.load(index_dir, settings)
 
@@ -96,19 +98,19 @@ def cmd_index(args) -> int:
     report = index_sources(args.paths or None, settings.index_dir, **_index_options(settings),
                            remove=args.remove, progress=True)
     if args.json:
-        echo(safe_json(report.to_dict()))
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:
-        for error in report.refused:  # one line each: the source, then why
-            echo(f"refused: {safe_line(error.path)}: {safe_line(error.reason)}", err=True)
+        for error in report.refused:
+            print(f"refused: {safe_line(error.path)}: {safe_line(error.reason)}", file=sys.stderr)  # one line each
         for dup in report.duplicates:
-            echo(f"skipped duplicate: {safe_line(dup)}")
+            print(f"skipped duplicate: {dup}")
         if report.unchanged:
-            echo(f"unchanged: {len(report.unchanged)} source(s)")
+            print(f"unchanged: {len(report.unchanged)} source(s)")
         if report.removed:
-            echo(f"removed: {safe_line(', '.join(report.removed))}")
+            print(f"removed: {', '.join(report.removed)}")
         if report.added:
-            echo(f"indexed {len(report.added)} document(s), {report.chunks_added} chunks "
-                 f"({report.embedded} embedded, the rest from cache) into {safe_line(settings.index_dir)}")
+            print(f"indexed {len(report.added)} document(s), {report.chunks_added} chunks "
+                  f"({report.embedded} embedded, the rest from cache) into {settings.index_dir}")
     return 1 if report.refused else 0
 
 
@@ -118,17 +120,16 @@ def cmd_info(args) -> int:
     info = assistant.info()
     info["size_bytes"] = index_size_bytes(Path(settings.index_dir))
     if args.json:
-        echo(safe_json(info))
+        print(json.dumps(info, ensure_ascii=False, indent=1))
         return 0
-    echo(f"index:      {safe_line(settings.index_dir)} ({info['size_bytes'] / 2**20:.2f} MB on disk, "
-         f"FAISS {info['faiss']})")
-    echo(f"embedder:   {safe_line(info['embedder']['id'])} (dim {info['embedder']['dim']})")
+    print(f"index:      {settings.index_dir} ({info['size_bytes'] / 2**20:.2f} MB on disk, FAISS {info['faiss']})")
+    print(f"embedder:   {info['embedder']['id']} (dim {info['embedder']['dim']})")
     per = info["chunks_per_language"]
-    echo(f"chunks:     {info['chunks']} (en {per['en']}, zh {per['zh']}); "
-         f"aligned en-zh pairs: {info['aligned_pairs']}")
-    echo(f"documents:  {len(info['documents'])}")
+    print(f"chunks:     {info['chunks']} (en {per['en']}, zh {per['zh']}); "
+          f"aligned en-zh pairs: {info['aligned_pairs']}")
+    print(f"documents:  {len(info['documents'])}")
     for doc_id, d in info["documents"].items():
-        echo(safe_line(f"  {doc_id:32} {d['lang']}  {d['chunks']:4} chunks  group={d['group']}  {d['title'][:50]}"))
+        print(f"  {doc_id:32} {d['lang']}  {d['chunks']:4} chunks  group={d['group']}  {d['title'][:50]}")
     return 0
 
 
@@ -137,9 +138,9 @@ def cmd_ask(args) -> int:
     assistant = load_or_build(settings)
     answer = assistant.ask(args.question, k=args.k, lang=args.lang)
     if args.json:
-        echo(safe_json(answer.to_dict()))
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
     else:
-        echo(format_answer(answer))
+        print(format_answer(answer))
     return 0
 
 
@@ -151,24 +152,23 @@ def format_answer(answer) -> str:
         lines.append("")
         lines.append("Sources:")
         for c in answer.citations:
-            lines.append(safe_line(f"  [{c.n}] {c.title} ({c.lang}, {c.chunk_id})"))
-            lines.append(safe_line(f"      \u201c{c.quote[:200]}\u201d"))
+            lines.append(f"  [{c.n}] {c.title} ({c.lang}, {c.chunk_id})")
+            lines.append(f"      \u201c{c.quote[:200]}\u201d")
     elif answer.contexts:
         lines.append("")
         lines.append("Nearest sources:")
         for i, c in enumerate(answer.contexts[:3], start=1):
-            lines.append(safe_line(f"  {i}. {c.title} ({c.lang}, {c.chunk_id}): {c.text[:100]}"))
-    return "\n".join(lines)  # printed through echo(): the answer text is made safe there
+            lines.append(f"  {i}. {c.title} ({c.lang}, {c.chunk_id}): {c.text[:100]}")
+    return "\n".join(lines)
 
 
 def cmd_chat(args) -> int:
     settings = settings_for(args)
     assistant = load_or_build(settings)
     history: list[tuple[str, str]] = []
-    # Bytes that are not UTF-8 arrive as lone surrogates, which ask() refuses as a QuestionError: the chat goes on.
-    if hasattr(sys.stdin, "reconfigure"):
+    if hasattr(sys.stdin, "reconfigure"):  # bytes that are not UTF-8 become lone surrogates, which ask() refuses
         sys.stdin.reconfigure(errors="surrogateescape")
-    echo("Ask in English or Chinese; an empty line or Ctrl-D quits.")
+    print("Ask in English or Chinese; an empty line or Ctrl-D quits.")
     while True:
         try:
             question = input("> ").strip()
@@ -179,9 +179,9 @@ def cmd_chat(args) -> int:
         try:
             answer = assistant.ask(question, history)
         except RagError as e:
-            echo(f"error: {safe_line(e)}")
+            print(f"error: {e}")
             continue
-        echo(format_answer(answer))
+        print(format_answer(answer))
         history.append((question, answer.text))
 
 

@@ -12,9 +12,8 @@ from pathlib import Path
 from index.errors import ConfigError
 
 
-def _setting(default, help: str, low: float | None = None, high: float | None = None):
-    """A setting; numbers carry the range [low, high] they must fall in (checked when Settings is made)."""
-    return field(default=default, metadata={"help": help, "range": (low, high)})
+def _setting(default, help: str):
+    return field(default=default, metadata={"help": help})
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,22 +26,19 @@ class Settings:
         str(Path.home() / ".cache" / "bilingual-rag"),
         "Content-hash embedding cache shared by all indexes; '' turns it off.",
     )
-    max_file_mb: float = _setting(50.0, "Files larger than this many megabytes are refused.", 0.001, 4096)
-    chunk_tokens: int = _setting(300, "Largest chunk, in estimated model tokens (paragraphs are split above it).",
-                                 20, 2000)
+    max_file_mb: float = _setting(50.0, "Files larger than this many megabytes are refused.")
+    chunk_tokens: int = _setting(300, "Largest chunk, in estimated model tokens (paragraphs are split above it).")
     ann_threshold: int = _setting(50_000, "Chunk count from which FAISS searches an IVF index (approximate, "
-                                          "recall@10 about 0.998) instead of exact search.", 1, 10**9)
-    top_k: int = _setting(5, "Sources retrieved per question.", 1, 100)
-    abstain_threshold: float = _setting(0.49, "Support score below which the assistant says the sources don't say "
-                                              "(a support score can be negative; -100 never abstains).", -100, 100)
-    bm25_weight: float = _setting(0.5, "Weight of same-language BM25 against dense retrieval in fusion.", 0.0, 1.0)
+                                          "recall@10 about 0.998) instead of exact search.")
+    top_k: int = _setting(5, "Sources retrieved per question.")
+    abstain_threshold: float = _setting(0.49, "Support score below which the assistant says the sources don't say.")
+    bm25_weight: float = _setting(0.5, "Weight of same-language BM25 against dense retrieval in fusion.")
     threads: int = _setting(0, "CPU threads for the embedder; 0 means all cores. FAISS builds on all cores and "
-                               "searches one question on one thread.", 0, 1024)
+                               "searches one question on one thread.")
     llm_base_url: str = _setting("", "OpenAI-compatible endpoint for the optional generative mode.")
     llm_model: str = _setting("", "Chat model name for the generative mode; empty keeps answers extractive.")
     llm_api_key: str = _setting("", "API key for the generative mode endpoint.")
-    llm_timeout: float = _setting(20.0, "Seconds to wait for the chat model before falling back to extractive.",
-                                  0.1, 3600)
+    llm_timeout: float = _setting(20.0, "Seconds to wait for the chat model before falling back to extractive.")
     store: str = _setting(
         "faiss", "Vector store: 'faiss' (local files) or a Milvus URI (milvus://host:19530 or a .db file)."
     )
@@ -78,6 +74,18 @@ def _parse(f: dataclasses.Field, raw: str):
         raise ConfigError(f"RAG_{f.name.upper()}={raw!r} is not a valid {_KIND[kind]}") from None
 
 
+# The range every numeric setting must fall in (inclusive). A new numeric setting needs an entry here:
+# tests/test_robustness.py::test_every_numeric_setting_has_a_range checks that each has one.
+RANGES: dict[str, tuple[float, float]] = {
+    "max_file_mb": (0.001, 4096),
+    "chunk_tokens": (20, 2000),
+    "ann_threshold": (1, 10**9),
+    "top_k": (1, 100),
+    "abstain_threshold": (-100, 100),  # a support score (or a shift of it) can be negative
+    "bm25_weight": (-1, 1),  # a weight in [0, 1]; negative is kept for "the fitted weight"
+    "threads": (0, 1024),
+    "llm_timeout": (0.1, 3600),
+}
 _KIND = {int: "whole number", float: "number", str: "string"}
 
 
@@ -92,8 +100,8 @@ def _check(f: dataclasses.Field, value) -> None:
         raise ConfigError(f"{name} must be a {_KIND[kind]}, not {value!r:.40}")
     if not math.isfinite(value):
         raise ConfigError(f"{name}={value} is not a finite number")
-    low, high = f.metadata["range"]
-    if (low is not None and value < low) or (high is not None and value > high):
+    low, high = RANGES.get(f.name, (-math.inf, math.inf))
+    if not low <= value <= high:
         raise ConfigError(f"{name}={value} is out of range: it must be from {low} to {high}")
 
 
