@@ -236,7 +236,7 @@ def parse_jsonl(text: str, name: str) -> Iterator[Article]:
                       tuple(_sectioned(body)), metadata)
 
 
-_STRING_FIELDS = ("id", "text", "title", "lang", "group", "url", "source", "date")
+_STRING_FIELDS = ("id", "text", "title", "lang", "group", "url", "source", "outlet", "date")
 _ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 
 

@@ -25,7 +25,7 @@ import pytest
 from index.build import index_sources
 from index.chunk import chunk_article
 from index.embed import EmbeddingCache
-from index.readers import _CHROME, BUNDLED, decode, read_source
+from index.readers import BUNDLED, decode, read_source
 from index.store import Store
 from index.text import split_sentences, tokenize
 from rag import Assistant, ConfigError, QuestionError, RagError, Settings, SourceError
@@ -228,12 +228,10 @@ def test_a_full_disk_is_one_clear_line_and_the_old_index_answers(rag, bundled_in
 
 
 def _bundled_prose(lang: str) -> str:
-    """The bundled article's body paragraphs of one language (no page chrome), as one line."""
-    lines = [ln for ln in BUNDLED.read_text().split("\n")
-             if len(ln) > 30 and not any(rx.search(ln) for rx in _CHROME)]
-    if lang == "zh":
-        return "".join(ln.replace(" ", "") for ln in lines if re.search(r"[\u4e00-\u9fff]{10}", ln))
-    return " ".join(ln for ln in lines if not re.search(r"[\u4e00-\u9fff]", ln) and ln.count(" ") > 5)
+    """The bundled article's body paragraphs of one language, as the reader reads them, joined into one line
+    (Chinese without spaces)."""
+    paragraphs = [p.text for a in read_source(BUNDLED) if a.lang == lang for p in a.paragraphs if len(p.text) > 40]
+    return "".join(p.replace(" ", "") for p in paragraphs) if lang == "zh" else " ".join(paragraphs)
 
 
 def _one_line(lang: str, n_bytes: int) -> str:
@@ -277,18 +275,23 @@ def test_reading_time_grows_linearly_with_a_long_line(tmp_path, lang):
     assert times[200_000] < 8 * times[50_000] + 0.05  # linear: 4x; quadratic: 16x
 
 
-@pytest.mark.parametrize("make", [
-    lambda: "中" * 2**20,  # Chinese: no spaces
-    lambda: "word " * (2**20 // 5),  # English: spaces, no '>'
-    lambda: "a > b " + "word " * (2**20 // 5),  # one breadcrumb step, then no second one
-    lambda: "a > " * (2**20 // 4),
-], ids=["cjk", "words", "one-step", "many-steps"])
-def test_every_page_chrome_pattern_is_linear_on_a_1_mb_line(make):
-    line = make()
-    for rx in _CHROME:
-        started = time.perf_counter()
-        rx.search(line)
-        assert time.perf_counter() - started < 2, rx.pattern
+@pytest.mark.parametrize("line", [
+    "中国" * (2**20 // 6),  # Chinese: no spaces, no punctuation
+    "word " * (2**20 // 5),  # English: spaces, no '>'
+    "Home > News " + "word " * (2**20 // 5),  # one breadcrumb step, then no second one
+    "a > " * (2**20 // 4),  # nothing but breadcrumb steps
+    "© 2024 " + "版权所有 " * (2**20 // 13),  # copyright words all along
+    "来源：新华社 作者：" + "记者" * (2**20 // 6),  # a meta line that never ends
+    "#" * 2**20,
+], ids=["cjk", "words", "one-step", "many-steps", "copyright", "meta", "hashes"])
+def test_page_reading_is_linear_on_a_1_mb_line_of_any_shape(tmp_path, line):
+    """Whatever patterns the page reader uses (chrome, breadcrumbs, bylines), a 1 MB line is read in seconds."""
+    source = tmp_path / "line.txt"
+    source.write_text(line)
+    started = time.perf_counter()
+    with contextlib.suppress(SourceError):  # a line of only chrome may well be refused: that is not the point
+        read_source(source)
+    assert time.perf_counter() - started < 20  # measured: under 1 s each; the old breadcrumb pattern, hours
 
 
 def test_split_sentences_of_a_1_mb_line_takes_under_a_few_seconds():
