@@ -79,27 +79,31 @@ class Assistant(Runnable[Any, Answer]):
         self.answerer = Answerer(store)
 
     def _refresh(self) -> Assistant:
-        """The assistant the next question runs on. First, if another process wrote a new version of the index
-        (CURRENT changed), reopen it, so a long-running UI serves new documents without a restart. Then a
-        shallow copy fixed on the current store: questions already running keep the copy they started with."""
+        """The assistant the next question runs on: a shallow copy fixed on one index version, so a reopen
+        while a question runs cannot change the store, searcher or reader under it. When another process has
+        written a new version (CURRENT changed), one question reopens it (the others carry on with the copy
+        they have) and the next ones run on the new version: a long-running UI serves new documents without a
+        restart."""
         if self._fixed is self:  # already a fixed copy: it stays on its version
             return self
-        with self._reopen:
-            version = getattr(self.store, "version", None)
-            if self.index_dir is not None and version is not None:
-                try:
-                    live = (self.index_dir / "CURRENT").read_text().strip()
-                except OSError:
-                    live = version
-                if live != version:
-                    try:
-                        self._use(Store.load(self.index_dir))
-                    except RagError as e:  # e.g. the index removed under us: keep answering from what is open
-                        log.warning("keeping the open index version: %s", e)
-            if self._fixed is None or self._fixed.store is not self.store:
-                self._fixed = copy.copy(self)
-                self._fixed._fixed = self._fixed  # a copy runs its own questions on itself
-            return self._fixed
+        if self._fixed is None or self._fixed.store is not self.store:  # the first question, or add() ran
+            with self._reopen:
+                if self._fixed is None or self._fixed.store is not self.store:
+                    self._fixed = copy.copy(self)
+                    self._fixed._fixed = self._fixed
+        if _written_since(self._fixed) and self._reopen.acquire(blocking=False):
+            try:
+                if _written_since(self._fixed):
+                    fresh = copy.copy(self)
+                    fresh._use(Store.load(self.index_dir))
+                    fresh._fixed = fresh
+                    self.__dict__.update({k: v for k, v in vars(fresh).items() if k not in ("_fixed", "_reopen")})
+                    self._fixed = fresh
+            except RagError as e:  # e.g. the index removed under us: keep answering from what is open
+                log.warning("keeping the open index version: %s", e)
+            finally:
+                self._reopen.release()
+        return self._fixed
 
     # ------------------------------------------------------------ construction
 
@@ -285,6 +289,17 @@ class Assistant(Runnable[Any, Answer]):
 
     def stream(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[Answer]:
         yield self.invoke(input, config, **kwargs)
+
+
+def _written_since(assistant: Assistant) -> bool:
+    """Whether the index directory's CURRENT names another version than the one `assistant` has open."""
+    version = getattr(assistant.store, "version", None)
+    if assistant.index_dir is None or version is None:
+        return False
+    try:
+        return (assistant.index_dir / "CURRENT").read_text().strip() != version
+    except OSError:
+        return False
 
 
 def _same_fact_in(ranked: list[Evidence], foreign: Evidence, lang: str) -> Evidence | None:

@@ -80,9 +80,10 @@ def test_20_clients_ask_while_another_process_adds_and_removes_documents(bundled
     try:
         _wait_until_up(url, server)
         clients: list = []
-        connect = [threading.Thread(target=lambda: clients.append(Client(url, verbose=False,
-                                                                         analytics_enabled=False)))
-                   for _ in range(CLIENTS)]
+        # httpx's default 5 s timeout is for a quiet machine: on 2 cores shared with other work a queued
+        # question may wait longer than that to be accepted, which is a slow answer, not an error.
+        connect = [threading.Thread(target=lambda: clients.append(Client(
+            url, verbose=False, analytics_enabled=False, httpx_kwargs={"timeout": 120}))) for _ in range(CLIENTS)]
         for t in connect:
             t.start()
         for t in connect:
