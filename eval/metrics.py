@@ -287,18 +287,40 @@ def percentile(values: list[float], q: float) -> float | None:
 
 # ---------------------------------------------------------------- aggregate
 
-CATEGORIES = ("en", "zh", "cross", "followup", "unanswerable")
+CATEGORIES = ("en", "zh", "cross", "followup", "fact", "crosslingual", "meta", "unanswerable", "gold-removed")
 # Per-question fields averaged as they are (None = not applicable to that question, left out).
 _MEANS = ["accuracy", "em", "f1", "hit1_same", "hit1_any", "hit5_same", "hit5_any", "mrr_same", "mrr_any",
           "ndcg10_same", "ndcg10_any", "citation_recall", "citation_precision", "language_match", "length"]
 
 
 def summarize(results: list[dict]) -> dict[str, dict]:
-    """Figures per category (in CATEGORIES order, then any others) and "overall" from per-question results."""
+    """Figures per category (in CATEGORIES order, then any others), per question language when that is not
+    already a category, and "overall", from per-question results. Results that carry a `split` (dev or
+    measured) get those rows once per split, named "dev:fact", "measured:overall", ...; "overall" stays the
+    figure over every question asked."""
+    splits = [s for s in SPLITS if any(r.get("split") == s for r in results)]
+    if not splits:
+        return {**_groups(results), "overall": _figures(results)}
+    out: dict[str, dict] = {}
+    for split in splits:
+        part = [r for r in results if r.get("split") == split]
+        out.update({f"{split}:{name}": fig for name, fig in _groups(part).items()})
+        out[f"{split}:overall"] = _figures(part)
+    out["overall"] = _figures(results)
+    return out
+
+
+SPLITS = ("dev", "measured")
+
+
+def _groups(results: list[dict]) -> dict[str, dict]:
     order = [c for c in CATEGORIES if any(r["category"] == c for r in results)]
     order += sorted({r["category"] for r in results} - set(order))
     out = {c: _figures([r for r in results if r["category"] == c]) for c in order}
-    out["overall"] = _figures(results)
+    for lang in ("en", "zh"):
+        mine = [r for r in results if r.get("lang") == lang]
+        if lang not in out and mine and len(mine) < len(results):
+            out[f"lang={lang}"] = _figures(mine)
     return out
 
 
@@ -311,6 +333,8 @@ def _figures(results: list[dict]) -> dict:
     fig["abstain_precision"], fig["abstain_recall"] = abstention_pr(
         abstained, [not r["answers"] for r in results])
     fig["abstained"] = sum(abstained) / len(results) if results else None
+    answerable = [a for a, r in zip(abstained, results, strict=True) if r["answers"]]
+    fig["false_abstain"] = sum(answerable) / len(answerable) if answerable else None
     latencies = [r["latency_ms"] for r in results]
     fig["latency_p50_ms"], fig["latency_p95_ms"] = percentile(latencies, 50), percentile(latencies, 95)
     return fig

@@ -9,7 +9,8 @@ from pathlib import Path
 ANSWER_COLUMNS = [
     ("n", "n", "n"), ("acc", "accuracy", "%"), ("EM", "em", "%"), ("F1", "f1", "%"),
     ("cite-R", "citation_recall", "%"), ("cite-P", "citation_precision", "%"),
-    ("abst-P", "abstain_precision", "%"), ("abst-R", "abstain_recall", "%"), ("abst", "abstained", "%"),
+    ("abst-P", "abstain_precision", "%"), ("refused", "abstain_recall", "%"), ("false-abst", "false_abstain", "%"),
+    ("abst", "abstained", "%"),
     ("lang", "language_match", "%"), ("len", "length", "ch"), ("p50ms", "latency_p50_ms", "ms"),
     ("p95ms", "latency_p95_ms", "ms"),
 ]

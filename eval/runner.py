@@ -4,39 +4,36 @@
     rag eval --baseline langchain --out out/eval  # and the LangChain recipe on the same questions
     rag eval --squad ../shared/datasets/cmrc2018_dev.json --out out/cmrc-dev
     rag eval --min-accuracy 0.8 --min-hit5 0.95   # exit code 1 when an overall figure is below its threshold
+    rag eval --set ../shared/corpus/real_qa.jsonl --baseline langchain     # real pages (see eval/pageset.py)
+    rag eval --squad ../shared/datasets/squad2_dev_subset.json --split measured --unanswerable-from-gold
 
 Answers are asked with k = RAG_TOP_K sources, as users get them; the ranking scored for MRR and nDCG@10 is the
 same search taken to --depth, untimed. An unanswerable question counts as correct when the assistant
 abstains; EM/F1 score the short answer (or the first quoted statement) of answerable questions only.
+
+Real-page sets and SQuAD files are split by article into a dev half (tune on it) and a measured half (quote
+it) by eval/splits.py; `--split` asks one half, and the table has rows per split ("dev:fact", "measured:zh",
+...). `--unanswerable-from-gold` adds, for every answerable question, the same question asked with its gold
+chunks (and their translations) filtered out of retrieval: the rest of its article stays as on-topic
+distractors, and the right answer is to abstain (category "gold-removed").
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import tempfile
-import time
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
-from eval.metrics import (
-    chunk_matches,
-    citation_scores,
-    contains_answer,
-    em_f1,
-    relevance_flags,
-    retrieval_scores,
-    split_statements,
-    summarize,
-)
+from eval.asking import Bench, answer_language, ask_assistant, ask_baselines  # noqa: F401 (answer_language)
+from eval.crosslingual import format_one_language, one_language_rows
+from eval.metrics import chunk_matches, summarize
+from eval.pageset import find_gold, is_page_set, load_page_set, page_files
 from eval.report import format_table, write_outputs
 from eval.squad import load_squad, write_documents
-from index.text import detect_lang
 from rag import Assistant, Settings
-from rag.assistant import FOREIGN_QUOTE
 from rag.errors import ConfigError, RagError, SourceError
 
 SHIPPED_SET = Path(__file__).parent / "qa.jsonl"
@@ -61,15 +58,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--index", metavar="DIR",
                    help="an existing index to ask (default: a temporary index of the bundled article)")
     p.add_argument("--set", metavar="FILE", type=Path,
-                   help="eval set JSONL (default: the shipped eval/qa.jsonl)")
+                   help="eval set JSONL (default: the shipped eval/qa.jsonl); a set whose items name a page "
+                        "'file' indexes those pages into a temporary index")
+    p.add_argument("--pages", metavar="DIR", type=Path,
+                   help="folder of the pages a page set names (default: real/ beside the set)")
     p.add_argument("--squad", nargs="+", metavar="FILE", type=Path,
-                   help="SQuAD v1.1-format files, indexed into a temporary index (matching question ids: "
-                        "parallel languages)")
+                   help="SQuAD v1.1/2.0-format files, indexed into a temporary index (matching question ids: "
+                        "parallel languages; is_impossible questions are scored as abstentions)")
+    p.add_argument("--split", choices=["dev", "measured", "all"], default="all",
+                   help="page sets and SQuAD files: ask the dev half, the measured half or both (default), "
+                        "split by article (eval/splits.py)")
+    p.add_argument("--unanswerable-from-gold", action="store_true",
+                   help="also ask every answerable question with its gold chunks removed from retrieval, "
+                        "scored as abstentions")
     p.add_argument("--limit", type=int, metavar="N",
                    help="ask at most N questions, spread over categories (SQuAD: over paragraphs, and only "
                         "their paragraphs are indexed)")
+    p.add_argument("--one-language", action="store_true",
+                   help="page sets: also score retrieval with one language's chunks only, asked in the other "
+                        "(eval/crosslingual.py), beside dense search alone")
     p.add_argument("--baseline", choices=["langchain"],
-                   help="also run the plain LangChain recipe on the same questions, side by side")
+                   help="also run the plain LangChain recipe (naive, and hybrid BM25 + FAISS) on the same "
+                        "questions, side by side")
     p.add_argument("--out", metavar="DIR", type=Path,
                    help="write report.json, report.md, chart.png and results.jsonl there")
     p.add_argument("-k", type=int, default=None, help="sources per answer (default RAG_TOP_K)")
@@ -91,14 +101,6 @@ def _fraction(text: str) -> float:
     return value
 
 
-@dataclass(slots=True)
-class Bench:
-    assistant: Assistant
-    items: list[dict]
-    passages: dict[str, tuple[str, str]]  # gold id -> (lang, passage text)
-    config: dict
-
-
 def run(args: argparse.Namespace) -> int:
     if args.squad and (args.index or args.set):
         raise ConfigError("--squad indexes its files into a temporary index: leave out --index and --set")
@@ -113,12 +115,23 @@ def run(args: argparse.Namespace) -> int:
         bench = prepare(args, settings, Path(tmp))
         k = args.k or settings.top_k
         bench.config.update({"k": k, "depth": max(k, args.depth)})
+        one_language = None
+        if args.one_language:
+            if "pages" not in bench.config:
+                raise ConfigError("--one-language needs a page set (--set FILE whose items name a page 'file')")
+            one_language = one_language_rows(bench.assistant, bench.items, bench.passages, k)
+            bench.config["one_language"] = one_language
+        if args.unanswerable_from_gold:
+            bench.items += gold_removed(bench)
         results = ask_assistant(bench, k, max(k, args.depth), progress)
         summaries = {"assistant": summarize(results)}
         if args.baseline:
-            results += ask_baseline(bench, settings, max(k, args.depth), progress)
-            summaries["langchain"] = summarize([r for r in results if r["system"] == "langchain"])
+            results += ask_baselines(bench, settings, max(k, args.depth), progress)
+            for system in ("langchain", "langchain-hybrid"):
+                summaries[system] = summarize([r for r in results if r["system"] == system])
     print(format_table(summaries))
+    if one_language:
+        print("\n" + format_one_language(one_language))
     if args.out:
         write_outputs(args.out, summaries, results, bench.config)
         print(f"\nwrote {args.out}/report.json, report.md, chart.png, results.jsonl")
@@ -155,6 +168,10 @@ def check_thresholds(args: argparse.Namespace, overall: dict) -> int:
 
 def prepare_set(args: argparse.Namespace, settings: Settings, tmp: Path) -> Bench:
     path = args.set or SHIPPED_SET
+    if path.exists() and is_page_set(path):
+        return prepare_pages(args, settings, tmp, path)
+    if args.pages:
+        raise ConfigError(f"--pages is for a set whose items name a page 'file'; {path} names gold chunk ids")
     items = load_set(path)
     if args.limit:
         items = take_spread(items, args.limit, lambda it: it["category"])
@@ -176,17 +193,46 @@ def prepare_set(args: argparse.Namespace, settings: Settings, tmp: Path) -> Benc
     return Bench(assistant, items, passages, config)
 
 
+def prepare_pages(args: argparse.Namespace, settings: Settings, tmp: Path, path: Path) -> Bench:
+    """A page set: every page it names indexed into a temporary index; gold found by alias."""
+    if args.index:
+        raise ConfigError(f"{path} names pages, which are indexed into a temporary index: leave out --index")
+    pages_dir = args.pages or path.parent / "real"
+    if not pages_dir.is_dir():
+        raise SourceError(str(pages_dir), "no such folder of pages (give it with --pages)")
+    every = load_page_set(path, pages_dir)
+    items = in_split(every, args.split)
+    if args.limit:
+        items = take_spread(items, args.limit, lambda it: it["category"])
+    assistant = Assistant.build(page_files(every, pages_dir), tmp / "index", settings,
+                                progress=not args.no_progress)
+    passages = find_gold(items, assistant.store)
+    config = {"set": str(path), "pages": str(pages_dir), "split": args.split, "questions": len(items),
+              "pages_indexed": len(page_files(every, pages_dir)), "chunks": len(assistant.store),
+              "no_gold_found": [it["id"] for it in items if it["answers"] and not it["gold"]],
+              "embedder": assistant.store.embedder_id, "index": "temporary"}
+    return Bench(assistant, items, passages, config)
+
+
+def in_split(items: list[dict], split: str) -> list[dict]:
+    return items if split == "all" else [it for it in items if it.get("split") == split]
+
+
 def prepare_squad(args: argparse.Namespace, settings: Settings, tmp: Path) -> Bench:
     data = load_squad(args.squad)
-    items = data.items
+    items = in_split(data.items, args.split)
     if args.limit:
-        items = take_spread(items, args.limit, lambda it: it["doc"])
-    needed = {g for it in items for g in it["gold"]}
+        items = take_spread(items, args.limit, lambda it: (it["split"], it["category"]), lambda it: it["doc"])
+    # Without --limit every paragraph of the files is indexed, whichever half is asked: the other half's
+    # paragraphs are distractors as they would be in a user's index.
+    needed = {it["doc"] for it in items} if args.limit else {row["id"] for row in data.documents}
+    needed |= {g for it in items for g in it["gold"]}
     documents = [row for row in data.documents if row["id"] in needed]
     source = write_documents(documents, tmp / "contexts.jsonl")
     assistant = Assistant.build([source], tmp / "index", settings, progress=not args.no_progress)
     passages = {row["id"]: (row["lang"], row["text"]) for row in documents}
-    config = {"squad": [str(p) for p in args.squad], "files": data.files, "questions": len(items),
+    config = {"squad": [str(p) for p in args.squad], "files": data.files, "split": args.split,
+              "questions": len(items),
               "paragraphs_indexed": len(documents), "chunks": len(assistant.store),
               "embedder": assistant.store.embedder_id, "index": "temporary"}
     return Bench(assistant, items, passages, config)
@@ -221,11 +267,14 @@ def load_set(path: Path) -> list[dict]:
     return items
 
 
-def take_spread(items: list[dict], n: int, key) -> list[dict]:
-    """At most n items, taken round-robin over key groups (first of each group, then second, ...)."""
+def take_spread(items: list[dict], n: int, key, within=None) -> list[dict]:
+    """At most n items, taken round-robin over key groups (first of each group, then second, ...); with
+    `within`, each group's own items are first put in round-robin order over that key."""
     groups: dict[str, list[dict]] = defaultdict(list)
     for item in items:
         groups[key(item)].append(item)
+    if within is not None:
+        groups = {g: _round_robin(members, within) for g, members in groups.items()}
     picked: list[dict] = []
     depth = 0
     while len(picked) < n and any(depth < len(g) for g in groups.values()):
@@ -233,6 +282,34 @@ def take_spread(items: list[dict], n: int, key) -> list[dict]:
         depth += 1
     order = {id(item): i for i, item in enumerate(items)}
     return sorted(picked, key=lambda item: order[id(item)])
+
+
+def _round_robin(items: list[dict], key) -> list[dict]:
+    """The items reordered: the first of each key group, then the second of each, ..."""
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for item in items:
+        groups[key(item)].append(item)
+    longest = max(map(len, groups.values()), default=0)
+    return [g[i] for i in range(longest) for g in groups.values() if i < len(g)]
+
+
+def gold_removed(bench: Bench) -> list[dict]:
+    """For every answerable item with a gold passage, the same question asked with its gold chunks and their
+    translation counterparts filtered out of retrieval; the right answer is then to abstain."""
+    store = bench.assistant.store
+    of_doc: dict[str, list] = defaultdict(list)
+    for c in store.chunks():
+        of_doc[c.doc_id].append(c)
+    out = []
+    for item in bench.items:
+        if not item["answers"] or not item["gold"] or item.get("history"):
+            continue
+        gone = {c.chunk_id for g in item["gold"] for c in of_doc.get(g.split(":")[0], ())
+                if chunk_matches(c.chunk_id, g)}
+        gone |= {cp for c in (store.chunk(store.row_of(cid)) for cid in list(gone)) for cp in c.counterparts}
+        out.append({**item, "id": f"{item['id']}/gold-removed", "category": "gold-removed", "answers": [],
+                    "gold": [], "exclude": sorted(gone)})
+    return out
 
 
 def gold_passages(assistant: Assistant, gold_ids: set[str]) -> dict[str, tuple[str, str]]:
@@ -246,135 +323,3 @@ def gold_passages(assistant: Assistant, gold_ids: set[str]) -> dict[str, tuple[s
             for g, cs in found.items()}
 
 
-def article_texts(assistant: Assistant) -> list[tuple[str, str, str]]:
-    """(doc_id, lang, text) of every document, rebuilt from its chunks with section headings between."""
-    by_doc: dict[str, list] = defaultdict(list)
-    for chunk in assistant.store.chunks():
-        by_doc[chunk.doc_id].append(chunk)
-    out = []
-    for doc_id, chunks in by_doc.items():
-        parts, section, paragraph = [], "", None
-        for c in sorted(chunks, key=lambda c: c.start):
-            if c.section and c.section != section:
-                parts.append("\n\n" + c.section)
-                section = c.section
-            parts.append((" " if c.paragraph == paragraph else "\n\n") + c.text)
-            paragraph = c.paragraph
-        out.append((doc_id, chunks[0].lang, "".join(parts).strip()))
-    return out
-
-
-# ---------------------------------------------------------------- asking and scoring
-
-
-def _progress(items: list[dict], desc: str, show: bool):
-    if not show or len(items) < 20:
-        return items
-    from tqdm import tqdm
-
-    return tqdm(items, desc=desc, unit="q", mininterval=1.0)
-
-
-def ask_assistant(bench: Bench, k: int, depth: int, progress: bool) -> list[dict]:
-    results = []
-    for item in _progress(bench.items, "Asking", progress):
-        history = [tuple(t) for t in item.get("history") or []]
-        start = time.perf_counter()
-        answer = bench.assistant.ask(item["question"], history, k=k)
-        latency = (time.perf_counter() - start) * 1000
-        retrieved = [c.chunk_id for c in answer.contexts]
-        if depth > k:
-            retrieved = deeper_ranking(bench.assistant, item["question"], history, depth)
-        flags = {}
-        for scope in ("same", "any"):
-            gold = _gold(item, bench.passages, scope)
-            flags[scope] = (relevance_flags(retrieved, gold), len(gold))
-        passages = {c.n: c.text for c in answer.citations}
-        results.append(score(item, "assistant", answer.text, answer.short, answer.abstained, answer.language,
-                             passages, flags, latency, retrieved, [c.chunk_id for c in answer.citations],
-                             answer.support))
-    return results
-
-
-def deeper_ranking(assistant: Assistant, question: str, history: list, depth: int) -> list[str]:
-    """The chunk ids `ask` would rank to `depth`: the retriever's ranking (the same search) for a question
-    without history, else a second ask, since follow-ups are resolved inside `ask`."""
-    if history:
-        return [c.chunk_id for c in assistant.ask(question, history, k=depth).contexts]
-    return [d.metadata["chunk_id"] for d in assistant.retriever.invoke(question, k=depth)]
-
-
-def ask_baseline(bench: Bench, settings: Settings, depth: int, progress: bool) -> list[dict]:
-    from eval.baseline import LangChainBaseline, holds_key, key_clause
-
-    baseline = LangChainBaseline(article_texts(bench.assistant), settings.embeddings,
-                                 settings.cache_dir or None, settings.threads, progress=progress)
-    results = []
-    for item in _progress(bench.items, "Baseline", progress):
-        answer = baseline.ask(item["question"], k=depth)
-        texts = [c.text for c in answer.chunks]
-        flags = {}
-        for scope in ("same", "any"):
-            gold = _gold(item, bench.passages, scope)
-            item_keys = list(dict.fromkeys(key_clause(bench.passages[g][1], item["answers"])
-                                           for g in gold if g in bench.passages))
-            n = len(item_keys) + sum(g not in bench.passages for g in gold)
-            flags[scope] = (relevance_flags(texts, item_keys, match=holds_key), n)
-        passages = {1: answer.chunks[0].text} if answer.chunks else {}
-        results.append(score(item, "langchain", answer.text, None, False, answer.language, passages, flags,
-                             answer.latency_ms, [c.chunk_id for c in answer.chunks],
-                             [answer.chunks[0].chunk_id] if answer.chunks else []))
-    return results
-
-
-def _gold(item: dict, passages: dict[str, tuple[str, str]], scope: str) -> list[str]:
-    """The item's gold ids: all of them ("any" language), or those in the question's language ("same")."""
-    if scope == "any":
-        return list(item["gold"])
-    return [g for g in item["gold"] if g in passages and passages[g][0] == item["lang"]]
-
-
-# A sentence quoted from the other version, after its label, up to its citation marker.
-_LABELLED_QUOTE = re.compile("(" + "|".join(re.escape(t.split("{quote}")[0]) for t in FOREIGN_QUOTE.values())
-                             + r").*?(?=\s*\[\d+\]|$)", re.S)
-
-
-def answer_language(text: str, declared: str) -> str:
-    """The language the answer speaks in: a labelled quote of the other version ("The Chinese version says:
-    …") is what the question's language should say when only that version has the fact, so the quote itself
-    is left out and its label counts."""
-    own = re.sub(r"\s*\[\d+\]", "", _LABELLED_QUOTE.sub(lambda m: m.group(1), text))
-    return detect_lang(own) or declared
-
-
-def score(item: dict, system: str, text: str, short: str | None, abstained: bool, declared_lang: str,
-          passages: dict[int, str], flags: dict[str, tuple[list[int], int]], latency_ms: float,
-          retrieved: list[str], cited: list[str], support: float | None = None) -> dict:
-    """One per-question result: the answer, what it retrieved and cited, and every per-question figure
-    (`support`: the assistant's support score, which the abstention threshold is compared with)."""
-    answers = item["answers"]
-    plain = re.sub(r"\s*\[\d+\]", "", text).strip()
-    if answers:
-        correct = not abstained and contains_answer(f"{plain} {short or ''}", answers)
-        statements = split_statements(text)
-        prediction = "" if abstained else (short or (statements[0][0] if statements else plain))
-        em, f1 = em_f1(prediction, answers)
-    else:
-        correct, em, f1 = abstained, None, None
-    citation = None if abstained else citation_scores(text, passages, answers)
-    answer_lang = answer_language(text, declared_lang)
-    result = {
-        "id": item["id"], "system": system, "category": item["category"], "lang": item["lang"],
-        "question": item["question"], "history": item.get("history") or [], "answers": answers,
-        "gold": item["gold"], "correct": correct, "accuracy": float(correct), "answer": text, "short": short,
-        "abstained": abstained, "answer_lang": answer_lang,
-        "language_match": float(answer_lang == item["lang"]),
-        "em": em, "f1": f1, "citation_recall": citation[0] if citation else None,
-        "citation_precision": citation[1] if citation else None, "length": len(plain),
-        "latency_ms": round(latency_ms, 2), "retrieved": retrieved, "cited": cited,
-        "support": None if support is None else round(support, 4),
-    }
-    for scope, (scope_flags, n_relevant) in flags.items():
-        for name, value in retrieval_scores(scope_flags, n_relevant).items():
-            result[f"{name}_{scope}"] = value
-    return result

@@ -4,7 +4,9 @@ Each paragraph becomes one document of a JSONL source (`{"id", "title", "text", 
 chunks are `{doc_id}:p0` (or `{doc_id}:p0.1`, ... when a long paragraph is split) and the gold passage of a
 question is any chunk of its paragraph's document. Files whose question ids match are parallel translations:
 the paragraphs holding the same question ids share a translation group, and each is the other's gold in the
-"any language" retrieval figures.
+"any language" retrieval figures. SQuAD 2.0's unanswerable questions (`is_impossible: true`) become items with
+no answers in the "unanswerable" category, scored as abstentions (correct when refused). Every item carries
+its article's split (`eval.splits.squad_splits`: dev or measured).
 
     rag eval --squad ../shared/datasets/cmrc2018_dev.json --out out/cmrc-dev
 """
@@ -18,13 +20,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from eval.splits import split_articles
 from index.text import detect_lang
 from rag.errors import SourceError
 
 
 @dataclass(slots=True)
 class SquadSet:
-    items: list[dict]  # eval items: id, category, lang, question, answers, gold (doc ids, every language)
+    items: list[dict]  # eval items: id, category, lang, question, answers, gold (doc ids, every language), split
     documents: list[dict]  # JSONL rows to index: id, title, text, lang, group
     passages: dict[str, str] = field(default_factory=dict)  # doc id -> context, for gold-passage matching
     files: list[dict] = field(default_factory=list)  # per file: path, lang, paragraphs, questions, ...
@@ -40,10 +43,12 @@ def load_squad(paths: list[str | Path]) -> SquadSet:
     for path in map(Path, paths):
         articles = _read(path)
         lang = _file_lang(articles, path)
+        split_of = split_articles(path.stem, [_article_key(a) for a in articles])
         stem = slug(path.stem)
         n_questions = n_paragraphs = n_parallel = 0
         for a_index, article in enumerate(articles):
             title = str(article.get("title") or path.stem)
+            split = split_of[_article_key(article)]
             for p_index, paragraph in enumerate(article.get("paragraphs") or []):
                 context = paragraph.get("context")
                 if not isinstance(context, str) or not context.strip():
@@ -53,7 +58,8 @@ def load_squad(paths: list[str | Path]) -> SquadSet:
                 while doc_id in out.passages and out.passages[doc_id] != context:
                     doc_id += "-x"  # two paragraphs share an id but not a text
                 twin = seen_text.get((title, context))
-                qas = [q for q in paragraph.get("qas") or [] if q.get("question") and q.get("answers")]
+                qas = [q for q in paragraph.get("qas") or []
+                       if q.get("question") and (q.get("answers") or q.get("is_impossible") is True)]
                 # A paragraph parallel to one in an earlier file shares that paragraph's translation group.
                 earlier = [doc_of_question[qid] for qid in (str(q.get("id")) for q in qas)
                            if qid in doc_of_question]
@@ -71,11 +77,16 @@ def load_squad(paths: list[str | Path]) -> SquadSet:
                     qid = str(q.get("id") or f"{doc_id}-q{len(out.items)}")
                     answers = list(dict.fromkeys(str(a.get("text", "")).strip() for a in q["answers"]))
                     answers = [a for a in answers if a]
-                    if not answers:
+                    impossible = q.get("is_impossible") is True
+                    if impossible:
+                        answers = []  # SQuAD 2.0 keeps the plausible span apart, in `plausible_answers`
+                    elif not answers:
                         continue
-                    out.items.append({"id": f"{stem}/{qid}" if prefix_files else qid, "category": lang,
+                    out.items.append({"id": f"{stem}/{qid}" if prefix_files else qid,
+                                      "category": "unanswerable" if impossible else lang,
                                       "lang": lang, "question": str(q["question"]).strip(),
-                                      "answers": answers, "gold": [doc_id], "qid": qid, "doc": doc_id})
+                                      "answers": answers, "gold": [] if impossible else [doc_id], "qid": qid,
+                                      "doc": doc_id, "article": title, "split": split})
                     doc_of_question.setdefault(qid, doc_id)
                     n_questions += 1
         out.files.append({"path": str(path), "lang": lang, "paragraphs": n_paragraphs,
@@ -91,7 +102,13 @@ def _link_parallel(out: SquadSet) -> None:
     for row in out.documents:
         members.setdefault(row["group"], []).append(row["id"])
     for item in out.items:
-        item["gold"] = list(dict.fromkeys([item["doc"], *members[group_of[item["doc"]]]]))
+        if item["gold"]:
+            item["gold"] = list(dict.fromkeys([item["doc"], *members[group_of[item["doc"]]]]))
+
+
+def _article_key(article: dict) -> str:
+    """What `eval.splits.squad_splits` splits by: the title, or the id when there is none."""
+    return str(article.get("title") or article.get("id"))
 
 
 def _read(path: Path) -> list[dict]:

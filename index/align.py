@@ -17,6 +17,8 @@ from index.text import numbers_in
 
 # Moves (English paragraphs consumed, Chinese paragraphs consumed) and a small prior against merges.
 _MOVES = {(1, 1): 0.0, (1, 2): -0.5, (2, 1): -0.5, (1, 0): -1.0, (0, 1): -1.0}
+# A pair the page's layout puts side by side (an interleaved page) is worth what leaving both unaligned costs.
+LAYOUT_PRIOR = -(_MOVES[(1, 0)] + _MOVES[(0, 1)])
 # Sentences: one long Chinese sentence often carries what three English ones say.
 SENTENCE_MOVES = {**_MOVES, (1, 3): -1.0, (3, 1): -1.0}
 
@@ -42,13 +44,14 @@ def pair_score(en_texts: list[str], zh_texts: list[str], en_vec: np.ndarray, zh_
 def align_paragraphs(
     en_texts: list[str], zh_texts: list[str], en_vecs: np.ndarray, zh_vecs: np.ndarray,
     en_sections: list[int] | None = None, zh_sections: list[int] | None = None,
-    moves: dict[tuple[int, int], float] | None = None,
+    moves: dict[tuple[int, int], float] | None = None, layout: set[tuple[int, int]] | None = None,
 ) -> list[tuple[list[int], list[int]]]:
     """Aligned beads [(english indices, chinese indices)] in order; a bead with an empty side is unaligned.
 
     en_vecs: (len(en_texts), dim), zh_vecs: (len(zh_texts), dim), one embedding per paragraph. Sections
     (any ids, one per paragraph) keep a merge from joining paragraphs under different headings. `moves` (default:
-    1-1, 1-2, 2-1 and skips) maps (English consumed, Chinese consumed) to a prior.
+    1-1, 1-2, 2-1 and skips) maps (English consumed, Chinese consumed) to a prior. `layout`: (english, chinese)
+    pairs an interleaved page sets side by side; a 1-1 pairing among them gets LAYOUT_PRIOR.
     """
     en_sections = en_sections or [0] * len(en_texts)
     zh_sections = zh_sections or [0] * len(zh_texts)
@@ -77,6 +80,8 @@ def align_paragraphs(
                     background = (en_bg[i:ni].mean() + zh_bg[j:nj].mean()) / 2
                     gain = prior + pair_score(en_texts[i:ni], zh_texts[j:nj], en_vecs[i:ni].mean(0),
                                               zh_vecs[j:nj].mean(0), background)
+                    if layout and (di, dj) == (1, 1) and (i, j) in layout:
+                        gain += LAYOUT_PRIOR
                 else:
                     gain = prior  # leaving a paragraph unaligned scores 0
                 if best[i, j] + gain > best[ni, nj]:
@@ -89,3 +94,4 @@ def align_paragraphs(
         beads.append((list(range(prev[0], cell[0])), list(range(prev[1], cell[1]))))
         cell = prev
     return beads[::-1]
+

@@ -61,12 +61,16 @@ class BM25Index:
     def __len__(self) -> int:
         return self.counts.shape[0]
 
-    def scores(self, tokens: list[str]) -> np.ndarray:
-        """(len(self),) BM25 score of every chunk for the query tokens (repeated tokens count once each)."""
-        cols = [self.vocab[t] for t in tokens if t in self.vocab]
-        if not cols or len(self) == 0:
+    def scores(self, tokens: list[str], weights: list[float] | None = None) -> np.ndarray:
+        """(len(self),) BM25 score of every chunk for the query tokens (repeated tokens count once each);
+        `weights`, one per token, make it a weighted sum of the tokens' columns."""
+        if weights is None:
+            weights = [1.0] * len(tokens)
+        pairs = [(self.vocab[t], w) for t, w in zip(tokens, weights, strict=True) if t in self.vocab]
+        if not pairs or len(self) == 0:
             return np.zeros(len(self), dtype="float32")
-        return np.asarray(self.weights[:, cols].sum(axis=1), dtype="float32").ravel()
+        cols, w = zip(*pairs, strict=True)
+        return np.asarray(self.weights[:, list(cols)] @ np.asarray(w, dtype="float32"), dtype="float32").ravel()
 
     def subset(self, keep: np.ndarray, new_rows: np.ndarray) -> BM25Index:
         """An index of the matrix rows `keep` (a boolean mask), renumbered to store rows `new_rows`."""

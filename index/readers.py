@@ -1,5 +1,6 @@
-"""Sources -> articles. Reads .txt/.md/.html/.jsonl in any common encoding, drops page chrome, splits a
-bilingual web page into an English and a Chinese article of one translation group, keeps the metadata."""
+"""Sources -> articles. Reads .txt/.md/.jsonl in any common encoding and .html/.pdf/.docx through
+index/formats.py, drops page chrome, splits a bilingual web page into an English and a Chinese article of one
+translation group, keeps the metadata."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from html.parser import HTMLParser
 from pathlib import Path
 
+from index import formats
 from index.errors import SourceError
+from index.meta import is_credit_line
+from index.page import describe_set_apart, is_heading, read_page, sectioned, unwrap
 from index.text import Lang, detect_lang, normalize_width
 
-SUPPORTED = (".txt", ".md", ".html", ".htm", ".jsonl")
+SUPPORTED = (".txt", ".md", ".html", ".htm", ".jsonl", ".pdf", ".docx")
 BUNDLED = Path(__file__).parent / "data" / "decoding-guangdong.txt"
 
 
@@ -56,23 +59,7 @@ def iter_source_files(paths: list[Path]) -> Iterator[Path]:
 def read_source(path: Path, max_bytes: int = 50 * 2**20) -> list[Article]:
     """The articles in one file. Raises SourceError naming the file and the reason; nothing else escapes."""
     data = read_bytes(path, max_bytes)
-    text = decode(data, str(path))
-    if not text.strip():
-        raise SourceError(str(path), "file is empty")
-    stem = _slug(path.stem)
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".jsonl":
-            articles = list(parse_jsonl(text, str(path)))
-        elif suffix in (".html", ".htm"):
-            articles = parse_page(html_to_text(text), stem)
-        else:
-            articles = parse_page(text, stem)
-    except RecursionError:
-        raise SourceError(str(path), "nested too deeply to read") from None
-    if not articles:
-        raise SourceError(str(path), "no article text found (only page chrome or headings)")
-    return [_with_path(a, str(path)) for a in articles]
+    return read_document(data, path.suffix.lower(), str(path), _slug(path.stem), {"path": str(path)})
 
 
 def read_bytes(path: Path, max_bytes: int = 50 * 2**20) -> bytes:
@@ -112,9 +99,38 @@ def read_bytes(path: Path, max_bytes: int = 50 * 2**20) -> bytes:
     return data
 
 
-def _with_path(article: Article, path: str) -> Article:
-    return Article(article.doc_id, article.title, article.lang, article.group, article.paragraphs,
-                   {**article.metadata, "path": path})
+def read_document(data: bytes, suffix: str, name: str, stem: str, extra: dict,
+                  encoding: str | None = None) -> list[Article]:
+    """The articles in the bytes of one source whose format `suffix` names (a file's, or a fetched page's).
+    `encoding` is the one the source declared (an HTTP charset); `extra` (path or url) goes into every
+    article's metadata."""
+    try:
+        return _read_document(data, suffix, name, stem, extra, encoding)
+    except RecursionError:  # JSON, HTML or a PDF nested 100,000 deep
+        raise SourceError(name, "nested too deeply to read") from None
+
+
+def _read_document(data: bytes, suffix: str, name: str, stem: str, extra: dict,
+                   encoding: str | None) -> list[Article]:
+    found: dict = {}
+    if suffix in formats.BINARY:
+        extracted = formats.read_pdf(data, name) if suffix == ".pdf" else formats.read_docx(data, name)
+        text, found = extracted.text, extracted.metadata
+    else:
+        if suffix in (".html", ".htm"):
+            encoding = encoding or formats.declared_charset(data)  # <meta charset="big5">
+        text = strip_controls(data.decode(encoding, errors="replace")) if encoding else decode(data, name)
+        if not text.strip():
+            raise SourceError(name, "file is empty")
+        if suffix in (".html", ".htm"):
+            extracted = formats.read_html(text, name)
+            text, found = extracted.text, extracted.metadata
+    # What the page text says wins over what the file says about itself (HTML <meta>, PDF info, Word
+    # properties): `found` only fills what the page's own header lacks.
+    articles = list(parse_jsonl(text, name)) if suffix == ".jsonl" else parse_page(text, stem, found)
+    if not articles:
+        raise SourceError(name, "no article text found (only page chrome or headings)")
+    return [Article(a.doc_id, a.title, a.lang, a.group, a.paragraphs, {**a.metadata, **extra}) for a in articles]
 
 
 # ---------------------------------------------------------------- decoding
@@ -230,8 +246,13 @@ def parse_jsonl(text: str, name: str) -> Iterator[Article]:
         row = _checked_row(row, name, number)
         body = [Paragraph(p) for p in _unwrap_blocks(row["text"])]
         lang = row.get("lang") or detect_lang(row["text"]) or "en"
+        if lang not in ("en", "zh"):
+            raise SourceError(name, f"line {number}: field 'lang' must be 'en' or 'zh', not {lang!r}")
         doc_id = _slug(row["id"])
-        metadata = {k: row[k] for k in ("url", "date", "source", "authors") if row.get(k)}
+        metadata = {k: row[k] for k in ("url", "date", "source", "outlet", "authors") if row.get(k)}
+        if "source" in metadata:  # the old name of the outlet
+            metadata.setdefault("outlet", metadata["source"])
+        metadata["line"] = number
         yield Article(doc_id, row.get("title") or row["id"], lang, _slug(row.get("group") or doc_id),
                       tuple(_sectioned(body)), metadata)
 
@@ -285,233 +306,64 @@ def _is_iso_date(value: str) -> bool:
     return True
 
 
-# ---------------------------------------------------------------- HTML
-
-
-class _MainText(HTMLParser):
-    _SKIP = {"script", "style", "nav", "header", "footer", "aside", "noscript", "form", "svg", "button", "template"}
-    _BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "blockquote",
-              "pre", "table", "ul", "ol", "dd", "dt", "figcaption"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skip = 0
-        self.title = ""
-        self._in_title = False
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self._SKIP:
-            self.skip += 1
-        elif tag == "title":
-            self._in_title = True
-        elif tag in self._BLOCK:
-            self.parts.append("\n\n")
-            if tag in ("h1", "h2", "h3") and not self.skip:
-                self.parts.append("#" * int(tag[1]) + " ")
-
-    def handle_endtag(self, tag):
-        if tag in self._SKIP:
-            self.skip = max(0, self.skip - 1)
-        elif tag == "title":
-            self._in_title = False
-        elif tag in self._BLOCK:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data):
-        if self._in_title:
-            self.title += data
-        elif not self.skip:
-            self.parts.append(re.sub(r"\s+", " ", data))
-
-
-def html_to_text(html: str) -> str:
-    """The readable text of a page: tags, scripts, styles and navigation stripped, blocks as paragraphs."""
-    parser = _MainText()
-    parser.feed(html)
-    parser.close()
-    body = re.sub(r"\n[ \t]+|[ \t]+\n", "\n", "".join(parser.parts))
-    body = re.sub(r"\n{3,}", "\n\n", body).strip()
-    if parser.title.strip() and "\n# " not in "\n" + body:
-        body = f"# {parser.title.strip()}\n\n{body}"
-    return body
-
-
 # ---------------------------------------------------------------- plain text and web-page dumps
 
-_CHROME = [
-    re.compile(p)
-    for p in (
-        r"^(首页|主页|Home)\s*[>»›/]",  # breadcrumbs
-        r"\S\s+>\s+\S.*?\s>\s",  # a > b > c (lazy: linear in the line, where `\S+.*` was quadratic)
-        r"ICP备|ICP证|新出网证|信息网络传播视听节目许可证|公网安备|增值电信业务经营许可证",
-        r"^版权所有|^Copyright\b|©|All [Rr]ights [Rr]eserved",
-        r"^(分享到|打印|关闭窗口|返回顶部|扫一扫|【?纠错】?)",
-    )
-]
-_CREDIT = re.compile(
-    r"^(文|图|文图|图文|翻译|译|英文审校|审校|编辑|校对|责编|责任编辑|摄影|记者|通讯员|策划|统筹|视频)\s*[|｜]"
-)
-_META_ZH = re.compile(r"(来源|作者|发表时间|发布时间|时间)\s*[:：]")
-_META_EN = re.compile(r"^(Source|By|Author|Authors|Published|Date)\s*[:：]", re.IGNORECASE)
-_END_PUNCT = re.compile(r"[.。!?！？:：;；…)”\"'’」』]$")
 
 
-def parse_page(text: str, stem: str) -> list[Article]:
-    """A text or Markdown page as articles: one, or an English and a Chinese one when the page holds both."""
-    text = normalize_width_spaces(text)
-    paragraphs = [p for p in _unwrap_blocks(text) if not any(rx.search(p) for rx in _CHROME)]
-    metadata: dict = {}
-    title = ""
-    body: list[str] = []
-    for para in paragraphs:
-        if _META_ZH.search(para) and len(para) < 200 and detect_lang(_META_ZH.sub("", para)) != "en":
-            metadata.update(_parse_zh_meta(para))
-            # A title line right above the meta line; anything above the title is site chrome.
-            if body and _is_heading(body[-1]):
-                title = body[-1]
-            body = []
-            continue
-        if _META_EN.match(para) and len(para) < 200:
-            key, _, value = para.partition(":") if ":" in para else para.partition("：")
-            key = key.strip().lower()
-            key = {"by": "authors", "author": "authors", "published": "date"}.get(key, key)
-            metadata.setdefault(key, value.strip())
-            continue
-        body.append(para)
-    if body and body[0].startswith("# "):
-        title, body = body[0], body[1:]
-    title = title.lstrip("# ").strip()
-    body = [p.lstrip("# ").strip() if p.startswith("#") else p for p in body]
-
-    parts = _split_languages(body)
-    if len(parts) == 1:
-        lang, paras = parts[0]
-        if not title and paras and _is_heading(paras[0]):
-            title, paras = paras[0], paras[1:]
-        article = _article(stem, stem, lang, title or stem, paras, metadata)
-        return [article] if article else []
-
+def parse_page(text: str, stem: str, known: dict | None = None) -> list[Article]:
+    """A page's text as articles: one when it holds one language, else its English and its Chinese version
+    (one translation group). `known`: metadata the caller already has (title, authors, date, outlet, url, from
+    an HTML page's tags); the page's own header fills what it lacks. Third-language text is left out and
+    counted in each article's metadata["set_apart"] (see index/page.py)."""
+    page = read_page(text)
+    metadata = dict(page.metadata)
+    for key, value in (known or {}).items():
+        if key == "title" and value:
+            lang = detect_lang(str(value)) or "en"
+            metadata.setdefault(f"title_{lang}", str(value).strip())
+        elif value and key not in metadata:
+            metadata[key] = value
+    if "source" in metadata and "outlet" not in metadata:
+        metadata["outlet"] = metadata.pop("source")
+    if page.set_apart:
+        metadata["set_apart"] = dict(page.set_apart)
+    langs = [lang for lang in ("en", "zh") if page.versions[lang]]
+    if len(langs) == 2 and page.pairs:
+        metadata["pairs"] = [list(p) for p in page.pairs]
     articles = []
-    for lang, paras in parts:
-        own_title = title if title and detect_lang(title) == lang else ""
-        if not own_title and paras and _is_heading(paras[0]):
-            own_title, paras = paras[0], paras[1:]
-        article = _article(f"{stem}-{lang}", stem, lang, own_title or title or stem, paras, metadata)
-        if article:
-            articles.append(article)
+    for lang in langs:
+        doc_id = stem if len(langs) == 1 else f"{stem}-{lang}"
+        other = "zh" if lang == "en" else "en"
+        title = metadata.get(f"title_{lang}") or metadata.get(f"title_{other}") or stem
+        paragraphs = tuple(Paragraph(t, s) for t, s in page.versions[lang])
+        articles.append(Article(doc_id, title, lang, stem, paragraphs, dict(metadata)))
     return articles
+
+
+def set_apart_note(article: Article) -> str:
+    """"3 paragraphs in Portuguese" when the article's page had text in a third language, else ""."""
+    return describe_set_apart(article.metadata.get("set_apart") or {})
 
 
 def normalize_width_spaces(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u3000", " ").replace("\xa0", " ")
 
 
-def _article(doc_id: str, group: str, lang: Lang, title: str, paras: list[str], metadata: dict) -> Article | None:
-    sectioned = _sectioned([Paragraph(p) for p in paras])
-    if not sectioned:
-        return None
-    return Article(doc_id, title, lang, group, tuple(sectioned), dict(metadata))
+def is_credit_block(para: str) -> bool:
+    """Every line is a credit line: 文|…, 翻译|…, 英文审校|…"""
+    lines = [ln for ln in para.split("\n") if ln.strip()]
+    return bool(lines) and all(is_credit_line(ln) for ln in lines)
 
 
 def _sectioned(paras: list[Paragraph]) -> list[Paragraph]:
     """Headings become the section of the paragraphs under them instead of paragraphs of their own."""
-    out: list[Paragraph] = []
-    section = ""
-    for i, p in enumerate(paras):
-        following = paras[i + 1].text if i + 1 < len(paras) else ""
-        if _is_heading(p.text) and len(following) > len(p.text):
-            section = p.text
-            continue
-        out.append(Paragraph(p.text, p.section or section))
-    return out
-
-
-def is_credit_block(para: str) -> bool:
-    """Every line is a credit line: 文|…, 翻译|…, 英文审校|…"""
-    lines = [ln for ln in para.split("\n") if ln.strip()]
-    return bool(lines) and all(_CREDIT.match(ln.strip()) for ln in lines)
-
-
-def _is_heading(para: str) -> bool:
-    if "\n" in para or _CREDIT.match(para) or _END_PUNCT.search(para):
-        return False
-    limit = 40 if detect_lang(para) == "zh" else 120
-    return 0 < len(para) <= limit
+    texts = [p.text for p in paras]
+    kept, _ = sectioned(texts, {i for i, t in enumerate(texts) if is_heading(t, detect_lang(t))})
+    return [Paragraph(t, s) for t, s in kept]
 
 
 def _unwrap_blocks(text: str) -> list[str]:
-    """Blank-line separated blocks -> paragraphs. Inside a block, a line ending a sentence (or a credit line)
-    ends a paragraph; other line breaks are soft wraps and are joined."""
-    paragraphs = []
-    for block in re.split(r"\n\s*\n", text):
-        lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
-        credits = [ln for ln in lines if _CREDIT.match(ln)]
-        if credits and len(credits) == len(lines):
-            paragraphs.append("\n".join(lines))  # a credit block stays one paragraph, one line per credit
-            continue
-        widest = max((len(ln) for ln in lines), default=0)
-        current = ""
-        for line in lines:
-            if current and _is_soft_wrap(current.rsplit("\n", 1)[-1], line, widest):
-                cjk_join = detect_lang(current[-1:] + line[:1]) == "zh"
-                current += ("" if cjk_join else " ") + line
-                continue
-            if current:
-                paragraphs.append(current)
-            current = line
-        if current:
-            paragraphs.append(current)
-    return [re.sub(r"[ \t]+", " ", p).strip() for p in paragraphs if p.strip()]
-
-
-def _is_soft_wrap(line: str, following: str, widest: int) -> bool:
-    """Whether the break after `line` wraps one paragraph (hard-wrapped prose) rather than ending it."""
-    if line.startswith("#") or following.startswith("#") or _CREDIT.match(line) or _CREDIT.match(following):
-        return False
-    if _END_PUNCT.search(line) or len(line) < max(40, 0.6 * widest):
-        return False
-    if detect_lang(line) != detect_lang(following):
-        return False
-    if detect_lang(line) == "zh":
-        return len(line) >= 0.9 * widest  # Chinese wraps at a fixed width
-    return following[:1].islower() or len(line) >= 0.85 * widest  # a full-width line wraps
-
-
-def _split_languages(paras: list[str]) -> list[tuple[Lang, list[str]]]:
-    """[(lang, paragraphs)]: two runs when the page holds an English and a Chinese version one after the
-    other (each substantial), otherwise one run in the majority language."""
-    langs = [detect_lang(p) for p in paras]
-    chars = {"en": 0, "zh": 0}
-    for p, lang in zip(paras, langs, strict=True):
-        if lang:
-            chars[lang] += len(p) * (3 if lang == "zh" else 1)  # a Chinese character carries ~3 Latin ones
-    total = sum(chars.values()) or 1
-    if min(chars.values()) / total >= 0.15:
-        best: tuple[int, int, Lang, Lang] | None = None
-        for first, second in (("en", "zh"), ("zh", "en")):
-            for cut in range(1, len(paras)):
-                agree = sum(1 for lang in langs[:cut] if lang == first) + sum(
-                    1 for lang in langs[cut:] if lang == second)
-                if best is None or agree > best[0]:
-                    best = (agree, cut, first, second)
-        agree, cut, first, second = best or (0, 0, "en", "zh")
-        known = sum(1 for lang in langs if lang)
-        if agree >= 0.85 * known and cut >= 2 and len(paras) - cut >= 2:
-            return [(first, paras[:cut]), (second, paras[cut:])]
-    major: Lang = "zh" if chars["zh"] > chars["en"] else "en"
-    return [(major, paras)]
-
-
-def _parse_zh_meta(line: str) -> dict:
-    meta = {}
-    if m := re.search(r"来源\s*[:：]\s*(\S+)", line):
-        meta["source"] = m.group(1)
-    if m := re.search(r"作者\s*[:：]\s*(\S+)", line):
-        meta["authors"] = [a for a in re.split(r"[、,，;；]", m.group(1)) if a]
-    if m := re.search(r"(?:发表|发布)?时间\s*[:：]\s*(\d{4}-\d{1,2}-\d{1,2})", line):
-        meta["date"] = m.group(1)
-    return meta
+    return [p for _, p in unwrap(text)]
 
 
 def _slug(name: str) -> str:

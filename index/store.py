@@ -202,13 +202,14 @@ class Store:
                 return hits[:k]
             want *= 4
 
-    def bm25_search(self, tokens: list[str], lang: str, k: int,
-                    mask: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """[(row, BM25 score)] best first, among chunks in `lang` only; zero scores are dropped."""
+    def bm25_search(self, tokens: list[str], lang: str, k: int, mask: np.ndarray | None = None,
+                    weights: list[float] | None = None) -> list[tuple[int, float]]:
+        """[(row, BM25 score)] best first, among chunks in `lang` only; zero scores are dropped. `weights`:
+        one per token (a weighted query), else each token counts once."""
         index = self.bm25.get(lang)
         if index is None or len(index) == 0:
             return []
-        scores = index.scores(tokens)
+        scores = index.scores(tokens, weights)
         if mask is not None:
             scores = np.where(mask[index.rows], scores, 0)
         top = np.argpartition(-scores, min(k, len(scores) - 1))[:k] if len(scores) > k else np.arange(len(scores))

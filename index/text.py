@@ -195,14 +195,25 @@ def well_known_place(name: str) -> bool:
 
 
 def tokenize(text: str) -> list[str]:
-    """Search tokens for BM25: jieba words for Chinese, lower-cased stemmed words for English, and every
-    number in canonical form prefixed '#' so `546,000` and `54.6万` match across languages."""
+    """Search tokens for BM25: jieba words for Chinese (in simplified characters, whichever script the text is
+    in), lower-cased stemmed words for English, and every number in canonical form prefixed '#' so `546,000`
+    and `54.6万` match across languages."""
     return list(_tokenize(text))
+
+
+@lru_cache(maxsize=1)
+def _to_simplified():
+    """OpenCC's traditional -> simplified character converter (Hong Kong, Macao and Taiwan sources)."""
+    import opencc
+
+    return opencc.OpenCC("t2s").convert
 
 
 @lru_cache(maxsize=65_536)  # answering re-reads the same few passages for every question
 def _tokenize(text: str) -> tuple[str, ...]:
     text = normalize_width(text).lower()
+    if _CJK.search(text):  # simplified tokens: 臺灣師範大學 and 台湾师范大学 match; the text stays as written
+        text = _to_simplified()(text)
     tokens = ["#" + value for _, _, value in numbers_in(text)]
     text = _NUMBER.sub(" ", text)
     for m in _WORD.finditer(text):

@@ -18,7 +18,7 @@ from index.text import tokenize
 
 log = logging.getLogger(__name__)
 
-TOKENIZER_VERSION = "1"  # bump when tokenize() changes what it returns: old cache entries are then never read
+TOKENIZER_VERSION = "2"  # bump when tokenize() changes what it returns (2: Chinese as simplified characters)
 PARALLEL_FROM = 2000  # texts to tokenise before a second process pays for its start-up (~1 s of jieba loading)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import functools
 import logging
-import re
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -20,26 +19,22 @@ from index.build import IndexReport, index_sources
 from index.embed import get_embeddings
 from index.milvus import attach_milvus
 from index.store import Store, serve_single_queries
-from index.text import chinese_names, detect_lang, numbers_in, tokenize
-from rag.answer import Answerer, Evidence, question_kind, short_span, whole_sentence
+from index.text import chinese_names, detect_lang, tokenize
 from rag.checks import check_ask
+from rag.compose import FOREIGN_QUOTE as FOREIGN_QUOTE  # re-exported: eval/runner.py reads it
+from rag.compose import compose
 from rag.errors import QuestionError, RagError
 from rag.followup import check_history, resolve
 from rag.generate import Passage, chat_model_from_settings, check_citations, generate
+from rag.judge import JudgeModel, judge
+from rag.question import Question, parse_question
+from rag.read import READ_HITS, Reader
 from rag.retrieve import Filters, Hit, HybridSearcher, KnowledgeBaseRetriever
 from rag.settings import Settings
 from rag.types import Answer, Citation, Context
 
 log = logging.getLogger(__name__)
 
-_ABSTAIN = {
-    "en": "The sources don't say {topic}. The nearest passages are listed below.",
-    "zh": "资料中没有提到{topic}。以下是最接近的段落。",
-}
-FOREIGN_QUOTE = {  # how an answer labels a sentence quoted from the other language's version
-    "en": "The Chinese version says: {quote}",
-    "zh": "英文版原文：{quote}",
-}
 _NOT_A_LANGUAGE = {
     "en": "Please ask in English or Chinese: the question has no words I can search for.",
     "zh": "请用中文或英文提问：这个问题里没有可以检索的文字。",
@@ -76,7 +71,8 @@ class Assistant(Runnable[Any, Answer]):
                                        else self.settings.embeddings, self.settings.threads)
         attach_milvus(store, self.settings.store, self.embedder, self.index_dir)  # RAG_STORE=milvus
         self.searcher = HybridSearcher(store, self.embedder, bm25_weight=self.settings.bm25_weight)
-        self.answerer = Answerer(store)
+        self.reader = Reader(store)
+        self.judge_model = JudgeModel.load()
 
     def _refresh(self) -> Assistant:
         """The assistant the next question runs on: a shallow copy fixed on one index version, so a reopen
@@ -128,7 +124,8 @@ class Assistant(Runnable[Any, Answer]):
         return assistant
 
     def add(self, paths: list[str | Path], on_progress=None, remove: list[str] = ()) -> IndexReport:
-        """Index more sources (or remove doc ids) into this assistant's index and start using the result."""
+        """Index more sources (files, folders or http(s) URLs; or remove doc ids) into this assistant's index
+        and start using the result."""
         if self.index_dir is None:
             raise QuestionError("this assistant has no index directory to add to")
         report = index_sources(paths, self.index_dir, **_index_options(self.settings), remove=list(remove),
@@ -162,54 +159,39 @@ class Assistant(Runnable[Any, Answer]):
         """Answer `question` from the index, citing every claim, or abstain. `generative` (default: on when a
         chat model is configured) lets the model word the answer; its citations are checked."""
         question, lang, k = check_ask(question, lang, k, filters, self.settings.top_k)
-        turns = check_history(history)
-        detected = detect_lang(question)
-        answer_lang = detected if lang == "auto" else lang
-        if detected is None:
-            return Answer(question, _NOT_A_LANGUAGE[answer_lang or "en"], True, answer_lang or "en",
+        q = self.analyse(question, check_history(history), lang)
+        if q is None:
+            answer_lang = "en" if lang == "auto" else lang
+            return Answer(question, _NOT_A_LANGUAGE[answer_lang], True, answer_lang, searched=question,
                           notes=("no English or Chinese words in the question",))
-        query, carried = resolve(question, detected, turns)
-        qvec = self.embedder.encode_query(query)
-        hits = self.searcher.search_vector(qvec, query, detected, k=max(k, 4), filters=filters,
-                                           extra_terms=carried)
+        hits, qvec = self.retrieve(q, k, filters)
         contexts = tuple(_context(h) for h in hits[:k])
-        if not hits:
-            return self._abstain(question, answer_lang, query, contexts, 0.0)
-        kind = question_kind(query)
-        pool = self._with_counterparts(hits[:4], qvec)
-        ranked = self.answerer.candidates(query if carried else question, detected, pool, qvec, carried,
-                                          n_hits=len(pool), prefer=None if lang == "auto" else lang)
-        if not ranked:
-            return self._abstain(question, answer_lang, query, contexts, 0.0)
-        best = ranked[0]
-        support = self.answerer.support(best, kind, query)
-        if best.lang != answer_lang:
-            best = _same_fact_in(ranked, best, answer_lang) or best
-        if support < self.settings.abstain_threshold:
-            return self._abstain(question, answer_lang, query, contexts, support)
-        chosen = [best]
-        if kind in ("number", "date") and not best.typed and (fuller := _translation_with_kind(ranked, best)):
-            chosen.append(fuller)  # "by what year?": the English sentence has no year, its Chinese version does
-        elif kind is None:  # descriptive questions: the whole sentence, and a second one when nearly as good
-            chunk = pool[best.hit_index].chunk
-            chosen = [best := replace(best, quote=whole_sentence(chunk, best.quote))]
-            chosen += [e for e in ranked[1:3] if e.score >= best.score - 0.15 and e.quote not in best.quote][:1]
-        answer = self._compose(question, answer_lang, query, pool, contexts, chosen, kind, support)
-        if self.llm is not None and generative is not False:
-            return self._generative(answer, query, hits[:k]) or answer
+        candidates = self.reader.read(q, hits, qvec)
+        judgement = judge(q, candidates, self.judge_model, shift=self.settings.abstain_threshold)
+        answer = compose(q, judgement, contexts, self._aligned_text)
+        if self.llm is not None and generative is not False and not answer.abstained:
+            return self._generative(answer, q.searched, hits[:k]) or answer
         return answer
 
-    def _with_counterparts(self, hits: list[Hit], qvec) -> list[Hit]:
-        """The hits, then the translations of the top two: the fact may be only in the other version."""
-        pool, seen = list(hits), {h.row for h in hits}
-        for hit in hits[:2]:
-            for cid in hit.chunk.counterparts:
-                row = self.store.row_of(cid)
-                if row is not None and row not in seen:
-                    seen.add(row)
-                    dense = float(np.asarray(self.store.vectors[row]) @ qvec)
-                    pool.append(Hit(row, self.store.chunk(row), 0.9 * hit.score, dense, 0.0))
-        return pool
+    # The stages before reading, for `ask` and for eval/fit_judge.py.
+
+    def analyse(self, question: str, turns: list[tuple[str, str]], lang: str = "auto") -> Question | None:
+        """The question, resolved against earlier turns when it leans on them, analysed once (None when it has
+        no English or Chinese words)."""
+        detected = detect_lang(question)
+        if detected is None:
+            return None
+        searched, carried = resolve(question, detected, turns)
+        return parse_question(question, detected, searched=searched, carried=carried,
+                              answer_lang=None if lang == "auto" else lang)
+
+    def retrieve(self, q: Question, k: int, filters: Filters | None = None) -> tuple[list[Hit], np.ndarray]:
+        """The hybrid search's hits for the searched text, and the query vector (the reader compares sentences
+        with it)."""
+        qvec = self.embedder.encode_query(q.searched)
+        hits = self.searcher.search_vector(qvec, q.searched, q.lang, k=max(k, READ_HITS), filters=filters,
+                                           extra_terms=list(q.carried))
+        return hits, qvec
 
     def _generative(self, extractive: Answer, query: str, hits: list[Hit]) -> Answer | None:
         """The chat model's answer with checked citations; None (keep the extractive one) when the model fails,
@@ -243,34 +225,6 @@ class Assistant(Runnable[Any, Answer]):
                        short=extractive.short if extractive.short and extractive.short in text else None,
                        notes=extractive.notes + tuple(notes))
 
-    def _compose(self, question: str, lang: str, query: str, hits: list[Hit], contexts: tuple[Context, ...],
-                 chosen: list[Evidence], kind: str | None, support: float) -> Answer:
-        citations: list[Citation] = []
-        parts: list[str] = []
-        notes: list[str] = []
-        for ev in chosen:
-            hit = hits[ev.hit_index]
-            chunk = hit.chunk
-            n = next((c.n for c in citations if c.chunk_id == chunk.chunk_id), len(citations) + 1)
-            if n == len(citations) + 1:
-                citations.append(Citation(n, chunk.chunk_id, chunk.doc_id, chunk.group, chunk.title, chunk.lang,
-                                          chunk.text, ev.quote, self._aligned_text(chunk), chunk.section))
-            if chunk.lang != lang:
-                parts.append(FOREIGN_QUOTE[lang].format(quote=ev.quote) + f" [{n}]")
-                notes.append(f"quoted from the {'Chinese' if chunk.lang == 'zh' else 'English'} version")
-            else:
-                parts.append(f"{ev.quote} [{n}]")
-        short = short_span(chosen[0].quote, question, kind)
-        text = (" " if lang == "en" else "").join(parts)
-        return Answer(question, text, False, lang, short, tuple(citations), contexts, "extractive",
-                      query if query != question else None, support, tuple(notes))
-
-    def _abstain(self, question: str, lang: str, query: str, contexts: tuple[Context, ...],
-                 support: float) -> Answer:
-        topic = _topic(question, lang)
-        return Answer(question, _ABSTAIN[lang].format(topic=topic), True, lang, None, (), contexts, "extractive",
-                      query if query != question else None, support)
-
     def _aligned_text(self, chunk) -> str | None:
         texts = [self.store.chunk(r).text for r in (self.store.row_of(c) for c in chunk.counterparts)
                  if r is not None]
@@ -302,34 +256,9 @@ def _written_since(assistant: Assistant) -> bool:
         return False
 
 
-def _same_fact_in(ranked: list[Evidence], foreign: Evidence, lang: str) -> Evidence | None:
-    """The best sentence in `lang` that states the same figures as the foreign one, if any: the answer
-    should be in the reader's language whenever their version says it too."""
-    figures = {v for _, _, v in numbers_in(foreign.quote)}
-    if not figures:
-        return None
-    return next((e for e in ranked if e.lang == lang and figures <= {v for _, _, v in numbers_in(e.quote)}), None)
-
-
-def _translation_with_kind(ranked: list[Evidence], best: Evidence) -> Evidence | None:
-    """The other language's rendering of the chosen sentence, when it holds the date or figure asked for and
-    the chosen sentence does not: translations differ, and the other version may carry it. (Not for names: a
-    name in the other script is new to the question's words even when it is the name the question says.)"""
-    def renders(e: Evidence) -> bool:
-        return _overlaps(e.translates, best.quote) or _overlaps(best.translates, e.quote)
-
-    return next((e for e in ranked if e.lang != best.lang and e.typed and renders(e)), None)
-
-
 def _warm_up() -> None:
     """Load jieba's dictionary and tagger (about 0.9 s) before the first Chinese question needs them."""
     chinese_names(tokenize("韶关到广州")[0])
-
-
-def _overlaps(a: str, b: str) -> bool:
-    """One text holds the other (quotes are sentences, or parts of long ones)."""
-    a, b = a.strip(), b.strip()
-    return bool(a and b) and (a in b or b in a)
 
 
 def _context(hit: Hit) -> Context:
@@ -339,14 +268,8 @@ def _context(hit: Hit) -> Context:
                     "bm25": round(hit.bm25, 4), "counterparts": list(c.counterparts), **c.metadata})
 
 
-def _topic(question: str, lang: str) -> str:
-    if lang == "zh":
-        return ""
-    core = re.sub(r"[?？!.。]+$", "", question.strip())
-    return f"that ({core[:80]})" if core else "that"
-
-
 def _index_options(settings: Settings) -> dict:
     return {"embeddings": settings.embeddings, "cache_dir": settings.cache_dir or None,
             "max_file_mb": settings.max_file_mb, "chunk_tokens": settings.chunk_tokens,
-            "ann_threshold": settings.ann_threshold, "threads": settings.threads}
+            "ann_threshold": settings.ann_threshold, "threads": settings.threads,
+            "fetch_timeout": settings.fetch_timeout}

@@ -71,6 +71,9 @@ def check_filters(filters) -> None:
         raise QuestionError(f"Filters.doc_ids must be a list of document ids (strings), not {filters.doc_ids!r:.60}")
     if filters.lang is not None and filters.lang not in LANGS:
         raise QuestionError(f"Filters.lang must be 'en', 'zh' or None, not {filters.lang!r:.40}")
+    exclude = getattr(filters, "exclude_chunks", ())
+    if isinstance(exclude, str) or not all(isinstance(c, str) for c in exclude):
+        raise QuestionError(f"Filters.exclude_chunks must be a list of chunk ids (strings), not {exclude!r:.60}")
     for name in ("date_from", "date_to"):
         value = getattr(filters, name)
         if value is not None and not is_iso_date(value):

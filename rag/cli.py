@@ -43,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(metavar="COMMAND")
 
     p = sub.add_parser("index", help="add sources to an index (no PATH: the bundled article)")
-    p.add_argument("paths", nargs="*", metavar="PATH", help=".txt, .md, .html, .jsonl files or folders")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help=".txt, .md, .html, .pdf, .docx, .jsonl files, folders, or http(s) URLs")
     add_index_option(p)
     p.add_argument("--remove", action="append", default=[], metavar="DOC_ID", help="remove a document")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -104,6 +105,10 @@ def cmd_index(args) -> int:
             print(f"refused: {safe_line(error.path)}: {safe_line(error.reason)}", file=sys.stderr)  # one line each
         for dup in report.duplicates:
             print(f"skipped duplicate: {dup}")
+        for line in report.set_apart:
+            print(line)
+        if report.updated:
+            print(f"updated (same source, new text): {', '.join(report.updated)}")
         if report.unchanged:
             print(f"unchanged: {len(report.unchanged)} source(s)")
         if report.removed:
@@ -145,7 +150,8 @@ def cmd_ask(args) -> int:
 
 
 def format_answer(answer) -> str:
-    lines = [answer.text]
+    lines = [f"Searched for: {answer.searched}"] if answer.searched and answer.searched != answer.question else []
+    lines.append(answer.text)
     if answer.short:
         lines.append(f"Short answer: {answer.short}")
     if answer.citations:

@@ -1,13 +1,22 @@
-"""Hybrid, language-aware retrieval: dense (FAISS, multilingual) fused with BM25 in the question's language.
+"""Hybrid, language-aware retrieval: dense (FAISS, multilingual) fused with BM25 in the question's language
+and, across the languages, BM25 over the other language's chunks with the question's words mapped by a
+bilingual dictionary (`index.dictionary`).
 
-BM25 votes only among chunks in the question's language: across languages its matches are noise, and a
-one-language index asked in the other language must fall back to dense alone. Scores then flow across
-translation links, so an English hit lifts its Chinese counterpart and the other way round.
+Same-language BM25 votes only among chunks in the question's language: raw question words matched in the
+other language are noise. The dictionary bridge gives the other language's chunks (all a one-language index
+has, when asked in the other language) a lexical vote of their own. Scores then flow across translation
+links, so an English hit lifts its Chinese counterpart and the other way round.
+
+The weights (fusion, RRF constant, sentence re-rank, propagation, bridge) are fitted on the development splits
+by `eval/fit_retrieval.py` and read from index/data/retrieval.json (`RetrievalParams.load`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import threading
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -15,9 +24,31 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
 from index.chunk import Chunk
+from index.dictionary import bridge
 from index.store import Store
 from index.text import tokenize
 from rag.checks import check_filters
+
+PARAMS_FILE = Path(__file__).resolve().parents[1] / "index" / "data" / "retrieval.json"
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievalParams:
+    bm25_weight: float = 0.5  # same-language BM25's weight in the fusion; dense has 1 - bm25_weight
+    rrf_k: int = 60  # reciprocal-rank constant: larger flattens the top of each ranking
+    depth: int = 50  # candidates taken from each ranking
+    rerank: float = 0.5  # dense re-rank: share of the best sentence's cosine beside the passage's
+    propagate: float = 0.9  # a chunk scores at least this share of its best translation counterpart (0: off)
+    bridge_weight: float = 0.0  # weight of dictionary-bridged BM25 over the other language's chunks (0: off)
+
+    @classmethod
+    def load(cls, path: Path = PARAMS_FILE) -> RetrievalParams:
+        """The fitted parameters ("search" in retrieval.json), defaults for any it lacks or when it is absent."""
+        if not path.exists():
+            return cls()
+        fitted = json.loads(path.read_text(encoding="utf-8")).get("search", {})
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in fitted.items() if k in names})
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +66,7 @@ class Filters:
     lang: str | None = None
     date_from: str | None = None  # ISO dates, inclusive
     date_to: str | None = None
+    exclude_chunks: tuple[str, ...] = ()  # chunk ids never returned (the eval's gold-removed questions)
 
     def __post_init__(self) -> None:
         check_filters(self)  # QuestionError naming the field
@@ -43,10 +75,17 @@ class Filters:
 class HybridSearcher:
     """Dense + same-language BM25, fused by weighted reciprocal rank, with counterpart propagation."""
 
-    def __init__(self, store: Store, embedder, bm25_weight: float = 0.5, rrf_k: int = 60,
-                 depth: int = 50) -> None:
+    def __init__(self, store: Store, embedder, bm25_weight: float | None = None,
+                 params: RetrievalParams | None = None) -> None:
+        """`params` default to the fitted ones; `bm25_weight` (RAG_BM25_WEIGHT), when given and not negative,
+        overrides the fitted fusion weight."""
         self.store, self.embedder = store, embedder
-        self.bm25_weight, self.rrf_k, self.depth = bm25_weight, rrf_k, depth
+        params = params or RetrievalParams.load()
+        if bm25_weight is not None and bm25_weight >= 0:
+            params = replace(params, bm25_weight=bm25_weight)
+        self.params = params
+        if params.bridge_weight > 0:  # CC-CEDICT takes a few seconds to read: not on the first question's time
+            threading.Thread(target=bridge, name="dictionary-warm-up", daemon=True).start()
 
     def search(self, query: str, lang: str, k: int = 5, filters: Filters | None = None,
                extra_terms: list[str] | None = None) -> list[Hit]:
@@ -62,13 +101,18 @@ class HybridSearcher:
         store = self.store
         if len(store) == 0:
             return []
-        f = filters or Filters()
-        mask = store.mask(f.doc_ids, f.lang, f.date_from, f.date_to)
-        dense = self._sentence_rerank(store.dense_search(qvec, self.depth, mask), qvec)
+        p = self.params
+        mask = self._mask(filters or Filters())
+        dense = self._sentence_rerank(store.dense_search(qvec, p.depth, mask), qvec)
         tokens = tokenize(query) + list(extra_terms or [])
-        sparse = store.bm25_search(tokens, lang, self.depth, mask)
-        fused = fuse_rankings([dense, sparse], [1.0 - self.bm25_weight, self.bm25_weight], self.rrf_k)
-        fused = self._propagate(fused, mask)
+        sparse = store.bm25_search(tokens, lang, p.depth, mask)
+        rankings, weights = [dense, sparse], [1.0 - p.bm25_weight, p.bm25_weight]
+        if p.bridge_weight > 0:
+            rankings.append(self._bridged(tokens, lang, mask))
+            weights.append(p.bridge_weight)
+        fused = fuse_rankings(rankings, weights, p.rrf_k)
+        if p.propagate > 0:
+            fused = self._propagate(fused, mask)
         dense_of = dict(dense)
         bm25_of = dict(sparse)
         top = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
@@ -79,21 +123,48 @@ class HybridSearcher:
         return [Hit(row, store.chunk(row), score, float(dense_of[row]), float(bm25_of.get(row, 0.0)))
                 for row, score in top]
 
+    def _mask(self, f: Filters) -> np.ndarray | None:
+        mask = self.store.mask(f.doc_ids, f.lang, f.date_from, f.date_to)
+        rows = [r for r in map(self.store.row_of, f.exclude_chunks) if r is not None]
+        if rows:
+            mask = np.ones(len(self.store), dtype=bool) if mask is None else mask.copy()
+            mask[rows] = False
+        return mask
+
+    def _bridged(self, tokens: list[str], lang: str, mask: np.ndarray | None) -> list[tuple[int, float]]:
+        """BM25 over the other language's chunks, the question's words mapped there by the dictionary, plus
+        its numbers (canonical in both languages)."""
+        other = "zh" if lang == "en" else "en"
+        index = self.store.bm25.get(other)
+        if index is None or len(index) == 0:
+            return []
+        weights = bridge().translate(tokens, lang, index.vocab)
+        for t in tokens:
+            if t.startswith("#"):
+                weights[t] = weights.get(t, 0.0) + 1.0
+        if not weights:
+            return []
+        return self.store.bm25_search(list(weights), other, self.params.depth, mask, list(weights.values()))
+
     def _sentence_rerank(self, dense: list[tuple[int, float]], qvec: np.ndarray) -> list[tuple[int, float]]:
-        """Re-rank dense hits by the mean of the passage cosine and its best sentence's cosine: one sentence
+        """Re-rank dense hits by a mix of the passage cosine and its best sentence's cosine: one sentence
         that says exactly what was asked should not be drowned by the rest of its passage."""
-        rescored = [(row, 0.5 * score + 0.5 * float((self.store.sentence_vecs(row) @ qvec).max(initial=score)))
+        share = self.params.rerank
+        if share <= 0:
+            return dense
+        rescored = [(row, (1 - share) * score
+                     + share * float((self.store.sentence_vecs(row) @ qvec).max(initial=score)))
                     for row, score in dense]
         return sorted(rescored, key=lambda rs: -rs[1])
 
     def _propagate(self, fused: dict[int, float], mask: np.ndarray | None) -> dict[int, float]:
-        """A chunk scores at least 0.9 of its best-scoring translation counterpart."""
+        """A chunk scores at least `propagate` of its best-scoring translation counterpart."""
         out = dict(fused)
-        for row, score in sorted(fused.items(), key=lambda kv: -kv[1])[: self.depth]:
+        for row, score in sorted(fused.items(), key=lambda kv: -kv[1])[: self.params.depth]:
             for cid in self.store.chunk(row).counterparts:
                 other = self.store.row_of(cid)
                 if other is not None and (mask is None or mask[other]):
-                    out[other] = max(out.get(other, 0.0), 0.9 * score)
+                    out[other] = max(out.get(other, 0.0), self.params.propagate * score)
         return out
 
 

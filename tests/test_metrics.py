@@ -206,3 +206,16 @@ def test_a_labelled_quote_of_the_other_version_keeps_the_answers_language():
     assert answer_language("英文版原文：In Shaoguan, projects from China Telecom have opened. [1]", "zh") == "zh"
     # Unlabelled text in the other language still counts against it.
     assert answer_language("韶关已建成10条连接大湾区城市的400G全光运力网络。 [1]", "en") == "zh"
+
+
+def test_summary_has_rows_per_split_and_counts_false_abstentions():
+    def result(split, category, lang, answers, abstained):
+        return {"split": split, "category": category, "lang": lang, "answers": answers, "abstained": abstained,
+                "accuracy": float(abstained != bool(answers)), "latency_ms": 1.0}
+
+    rows = summarize([result("dev", "fact", "en", ["x"], True), result("dev", "fact", "zh", ["x"], False),
+                      result("measured", "unanswerable", "en", [], True)])
+    assert set(rows) == {"dev:fact", "dev:lang=en", "dev:lang=zh", "dev:overall", "measured:unanswerable",
+                         "measured:overall", "overall"}
+    assert rows["dev:overall"]["false_abstain"] == 0.5 and rows["measured:overall"]["false_abstain"] is None
+    assert rows["overall"]["abstain_recall"] == 1.0 and rows["overall"]["n"] == 3

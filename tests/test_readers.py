@@ -75,7 +75,7 @@ def test_markdown_subheadings_become_sections(tmp_path):
 
 
 def test_folder_yields_every_supported_file_and_skips_others(tmp_path):
-    for name in ("b.md", "a.txt", "sub/c.jsonl", "sub/d.html", "photo.png", "notes.docx"):
+    for name in ("b.md", "a.txt", "sub/c.jsonl", "sub/d.html", "photo.png", "notes.odt"):
         (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text("x")
     found = [p.relative_to(tmp_path).as_posix() for p in iter_source_files([tmp_path])]
@@ -202,3 +202,59 @@ def test_utf16_with_byte_order_mark_reads_correctly(tmp_path):
         [article] = read_source(write(tmp_path / f"port-{encoding}.txt", data, encoding=encoding))
         assert article.title == "Port news"
         assert paragraphs(article) == PORT_EN
+
+
+# ---------------------------------------------------------------- lines are not paragraphs
+
+
+def test_a_line_break_inside_a_sentence_neither_makes_a_heading_nor_splits_the_paragraph(tmp_path):
+    text = ("Harbour industry\n\n"
+            "Coastal (low-lying) factories use sealed furnace rooms to lower the output of CO\n"
+            "2 around the harbour and, when needed, the river mouth. The city inspects them twice a year.\n\n"
+            "Inland plants report their output to the same office every month, and the office publishes it.")
+    source = write(tmp_path / "harbour.jsonl", jsonl({"id": "harbour", "title": "Harbour", "text": text}))
+    [article] = read_source(source)
+    assert [(p.section, p.text) for p in article.paragraphs] == [
+        ("Harbour industry", "Coastal (low-lying) factories use sealed furnace rooms to lower the output of CO2 "
+                             "around the harbour and, when needed, the river mouth. "
+                             "The city inspects them twice a year."),
+        ("Harbour industry", "Inland plants report their output to the same office every month, and the office "
+                             "publishes it."),
+    ]
+
+
+def test_pdf_line_ends_inside_sentences_are_joined(tmp_path):
+    source = write(tmp_path / "port.txt", "Port record\n\nThe port handled a record number of\ncontainers last "
+                   "year, the city said on\nMonday.\nIt plans a new terminal.\n\n港口去年的集装箱吞吐量\n创下纪录。")
+    articles = read_source(source)
+    assert [paragraphs(a) for a in articles] == [
+        ["The port handled a record number of containers last year, the city said on Monday.",
+         "It plans a new terminal."],
+        ["港口去年的集装箱吞吐量创下纪录。"],
+    ]
+
+
+# ---------------------------------------------------------------- languages of a page
+
+
+def test_a_third_language_is_set_apart_and_counted(tmp_path):
+    source = write(tmp_path / "port.txt", "\n\n".join([
+        PORT_EN[0],
+        "Pelabuhan Ningbo-Zhoushan menangani 35,3 juta kontainer pada tahun 2023, terbanyak ketiga di dunia.",
+        "Το λιμάνι Νινγκμπό-Τζουσάν διακίνησε 35,3 εκατομμύρια εμπορευματοκιβώτια το 2023, τρίτο στον κόσμο.",
+        PORT_ZH[0], PORT_EN[1], PORT_ZH[1]]))
+    en, zh = read_source(source)
+    assert paragraphs(en) == PORT_EN[:2] and paragraphs(zh) == PORT_ZH[:2]
+    assert sum(en.metadata["set_apart"].values()) == 2 and "el" in en.metadata["set_apart"]
+
+
+def test_a_page_in_one_language_is_one_document(tmp_path):
+    [article] = read_source(write(tmp_path / "port.txt", "Port record\n\n" + "\n\n".join(PORT_EN)))
+    assert article.doc_id == "port" and article.lang == "en" and "set_apart" not in article.metadata
+
+
+def test_english_and_chinese_glued_in_one_paragraph_are_split_by_sentence(tmp_path):
+    glued = "".join(f"{e}{z}" for e, z in zip(PORT_EN, PORT_ZH, strict=True))
+    en, zh = read_source(write(tmp_path / "port.txt", glued))
+    assert paragraphs(en) == PORT_EN and paragraphs(zh) == PORT_ZH
+    assert {tuple(p) for p in en.metadata["pairs"]} >= {(0, 0), (1, 1), (2, 2)}

@@ -1,0 +1,362 @@
+"""Fit the answer judge (rag/judge.py) on the development splits and write rag/data/judge.json.
+
+Every question of every set is asked up to the read stage (retrieve -> read: candidate sentences and their
+features). A candidate is labelled 1 when its sentence contains a gold answer; an unanswerable question (SQuAD 2.0
+`is_impossible`, the sets' own unanswerables) and a question asked with its gold passages removed from the hits
+(the rest of its article stays, so the distractors are on topic) have only 0s. A logistic regression over the
+dev split's candidates gives the sentence score; the abstention threshold is the highest one that refuses at most
+5% of the answerable dev questions of any set (2% for CMRC). The measured split is scored with the same
+judge() and compose() the assistant runs, and printed; it is never used to fit.
+
+    nice -n 10 env RAG_THREADS=1 python -m eval.fit_judge --work /tmp/fit-judge
+    python -m eval.fit_judge --work /tmp/fit-judge --cmrc-articles 200 --no-write   # refit, print, keep the JSON
+
+Sets: ../shared/corpus/real (+ real_qa.jsonl), ../shared/datasets/cmrc2018_dev.json (a sample of articles from
+each split), ../shared/datasets/squad2_dev_subset.json, eval/qa.jsonl + holdout.jsonl (dev) and holdout2.jsonl
+(measured) over the bundled article. Splits come from eval/splits.py. Indexes are kept under --work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from eval.metrics import chunk_matches, contains_answer, em_f1, split_statements
+from eval.splits import SHIPPED_SPLITS, real_page_splits, squad_splits
+from eval.squad import load_squad, write_documents
+from rag import Assistant
+from rag.compose import compose
+from rag.judge import ABSTAIN_FEATURES, JUDGE_PATH, JudgeModel, Linear, abstain_features, judge
+from rag.read import FEATURES, Candidate
+from rag.retrieve import Filters
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+EVAL = Path(__file__).parent
+FALSE_ABSTENTIONS = {"cmrc": 0.02}  # the most answerable dev questions a threshold may refuse, per set
+DEFAULT_FALSE_ABSTENTIONS = 0.05
+
+
+@dataclass
+class Item:
+    set: str
+    split: str
+    question: str
+    answers: list[str]
+    history: list = field(default_factory=list)
+    gold: object = None  # chunk -> bool: is this one of the question's gold passages
+    kind: str = ""
+    docs: tuple[str, ...] = ()  # the documents of its article, where the gold passage is
+
+
+@dataclass
+class Case:
+    item: Item
+    variant: str  # "asked" or "gold-removed"
+    question: object
+    candidates: list[Candidate]
+    labels: np.ndarray
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.item.answers) and self.variant == "asked"
+
+
+# ---------------------------------------------------------------- the sets
+
+
+def real_pages(work: Path) -> tuple[Assistant, list[Item]]:
+    pages, qa = SHARED / "corpus" / "real", SHARED / "corpus" / "real_qa.jsonl"
+    kb = _build(sorted(pages.glob("*.txt")), work / "real")
+    splits = real_page_splits(qa)
+    docs_of: dict[str, set[str]] = defaultdict(set)
+    for doc_id, info in kb.store.manifest["documents"].items():
+        docs_of[Path(info.get("metadata", {}).get("path", "")).name].add(doc_id)
+    items = []
+    for row in map(json.loads, qa.read_text(encoding="utf-8").splitlines()):
+        answers = row["answers"] if row.get("answerable", True) else []
+        docs = docs_of[row["file"]]
+        items.append(Item("real", splits[row["file"]], row["question"], answers, [], None, row.get("kind", ""),
+                          tuple(docs)))
+    return kb, items
+
+
+def shipped(work: Path) -> tuple[Assistant, list[Item]]:
+    kb = _build(None, work / "bundled")
+    docs = tuple(kb.store.manifest["documents"])
+    items = []
+    for name, split in SHIPPED_SPLITS.items():
+        for row in map(json.loads, (EVAL / name).read_text(encoding="utf-8").splitlines()):
+            gold = tuple(row.get("gold") or ())
+            items.append(Item("shipped" if name == "qa.jsonl" else name.split(".")[0], split, row["question"],
+                              row.get("answers") or [], row.get("history") or [],
+                              lambda c, gold=gold: any(chunk_matches(c.chunk_id, g) for g in gold),
+                              row.get("category", ""), docs))
+    return kb, items
+
+
+def squad2(work: Path) -> tuple[Assistant, list[Item]]:
+    path = SHARED / "datasets" / "squad2_dev_subset.json"
+    data = load_squad([path])
+    kb = _build([write_documents(data.documents, _mkdir(work) / "squad2.jsonl")], work / "squad2")
+    doc_of = {text: doc for doc, text in data.passages.items()}
+    splits = squad_splits(path)
+    items = []
+    for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
+        for paragraph in article["paragraphs"]:
+            doc = doc_of.get(paragraph["context"])
+            for qa in paragraph["qas"]:
+                answers = [] if qa.get("is_impossible") else [a["text"] for a in qa["answers"]]
+                items.append(Item("squad2", splits[str(article.get("title"))], qa["question"], answers, [],
+                                  lambda c, doc=doc: c.doc_id == doc,
+                                  "unanswerable" if qa.get("is_impossible") else "answerable", (doc,)))
+    return kb, items
+
+
+def cmrc(work: Path, n_articles: int) -> tuple[Assistant, list[Item]]:
+    path = SHARED / "datasets" / "cmrc2018_dev.json"
+    data = load_squad([path])
+    splits = squad_splits(path)
+    title_of = {row["id"]: row["title"] for row in data.documents}
+    chosen: dict[str, list[str]] = {"dev": [], "measured": []}
+    for row in data.documents:  # the first n articles of each split, in file order
+        split = splits.get(row["title"], "dev")  # an untitled article: its title here is the file stem
+        if row["title"] not in chosen[split] and len(chosen[split]) < n_articles:
+            chosen[split].append(row["title"])
+    keep = set(chosen["dev"]) | set(chosen["measured"])
+    documents = [row for row in data.documents if row["title"] in keep]
+    kb = _build([write_documents(documents, _mkdir(work) / f"cmrc-{n_articles}.jsonl")], work / f"cmrc-{n_articles}")
+    items = []
+    for it in data.items:
+        titles = {title_of[g] for g in it["gold"] if g in title_of}
+        if titles & keep:
+            gold = set(it["gold"])
+            items.append(Item("cmrc", splits.get(next(iter(titles)), "dev"), it["question"], it["answers"], [],
+                              lambda c, gold=gold: c.doc_id in gold, "answerable", tuple(gold)))
+    return kb, items
+
+
+def _mkdir(p: Path) -> Path:
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def _build(paths, index_dir: Path) -> Assistant:
+    if (index_dir / "CURRENT").exists() or (index_dir / "manifest.json").exists():
+        try:
+            return Assistant.load(index_dir)
+        except Exception as e:  # a stale or partial index from an earlier run: build it again
+            print(f"rebuilding {index_dir}: {e}", file=sys.stderr)
+    return Assistant.build(paths, index_dir=index_dir, progress=True)
+
+
+# ---------------------------------------------------------------- candidates
+
+
+def collect(kb: Assistant, items: list[Item], progress: str) -> list[Case]:
+    """Each item as asked, and (answerable ones) asked again with its gold passages filtered out of retrieval
+    (Filters.exclude_chunks: the rest of the article stays, as on-topic distractors)."""
+    from tqdm import tqdm
+
+    chunks_of: dict[str, list] = defaultdict(list)
+    for chunk in kb.store.chunks():
+        chunks_of[chunk.doc_id].append(chunk)
+    cases = []
+    for item in tqdm(items, desc=progress, file=sys.stderr, mininterval=10):
+        q = kb.analyse(item.question, [tuple(t) for t in item.history])
+        if q is None:
+            continue
+        hits, qvec = kb.retrieve(q, kb.settings.top_k)
+        cands = kb.reader.read(q, hits, qvec)
+        cases.append(Case(item, "asked", q, cands, _labels(cands, item.answers)))
+        if item.answers and item.kind != "meta" and not item.history:
+            gold = _gold_chunks(kb, item, chunks_of)
+            if not gold:
+                continue
+            hits, qvec = kb.retrieve(q, kb.settings.top_k, Filters(exclude_chunks=tuple(sorted(gold))))
+            cands = [c for c in kb.reader.read(q, hits, qvec) if c.hit.chunk.chunk_id not in gold]
+            cases.append(Case(item, "gold-removed", q, cands, np.zeros(len(cands))))
+    return cases
+
+
+def _gold_chunks(kb: Assistant, item: Item, chunks_of: dict[str, list]) -> set[str]:
+    """The chunks of the item's article that are its gold passage or state its answer, and their translations."""
+    gold = {c.chunk_id for doc in item.docs for c in chunks_of.get(doc, ())
+            if (item.gold and item.gold(c)) or contains_answer(c.text, item.answers)}
+    for cid in list(gold):
+        row = kb.store.row_of(cid)
+        gold |= set(kb.store.chunk(row).counterparts) if row is not None else set()
+    return gold
+
+
+def _labels(cands: list[Candidate], answers: list[str]) -> np.ndarray:
+    return np.array([float(bool(answers) and contains_answer(c.quote, answers)) for c in cands])
+
+
+# ---------------------------------------------------------------- fit and score
+
+
+def fit(cases: list[Case]) -> tuple[JudgeModel, dict]:
+    """The sentence model over the answerable dev questions' candidates, then the abstention model over every dev
+    question's ranked candidates, then the threshold. Every set and variant weighs the same in total."""
+    groups: dict[tuple[str, str], int] = defaultdict(int)
+    for c in cases:
+        groups[(c.item.set, c.variant if c.item.answers else "unanswerable")] += 1
+
+    def weight(c: Case) -> float:
+        return 1.0 / groups[(c.item.set, c.variant if c.item.answers else "unanswerable")]
+
+    answerable = [c for c in cases if c.answerable and c.candidates]
+    x = np.concatenate([np.array([k.features for k in c.candidates]) for c in answerable])
+    y = np.concatenate([c.labels for c in answerable])
+    w = np.concatenate([np.full(len(c.candidates), weight(c)) for c in answerable])
+    sentence = _logistic(x, y, w)
+    provisional = JudgeModel(sentence, Linear(np.zeros(len(ABSTAIN_FEATURES)), 0.0), 0.0, "fit")
+    rows, labels, weights = [], [], []
+    for c in cases:
+        if c.candidates:
+            ranked, scores = _ranked(c, provisional)
+            rows.append(abstain_features(ranked, scores))
+            labels.append(float(c.answerable))
+            weights.append(weight(c))
+    answered = _logistic(np.array(rows), np.array(labels), np.array(weights))
+    model = JudgeModel(sentence, answered, 0.0, "fit")
+    threshold, limits = choose_threshold(cases, model)
+    data = {"sentence_candidates": int(len(y)), "sentence_positives": int(y.sum()),
+            "questions": {f"{s} ({v})": n for (s, v), n in sorted(groups.items())}, "per_set_limits": limits}
+    return JudgeModel(sentence, answered, threshold, "fit"), data
+
+
+def _logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> Linear:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    w = w * len(w) / w.sum()
+    scaler = StandardScaler().fit(x)
+    model = LogisticRegression(C=1.0, max_iter=5000).fit(scaler.transform(x), y, sample_weight=w)
+    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+    coef = model.coef_[0] / scale  # folded back onto the raw features: score = x @ coef + intercept
+    return Linear(coef, float(model.intercept_[0] - (model.coef_[0] * scaler.mean_ / scale).sum()))
+
+
+def _ranked(c: Case, model: JudgeModel):
+    raw = model.scores(c.candidates)
+    order = np.argsort(-raw, kind="stable")
+    return tuple(c.candidates[i] for i in order), tuple(float(raw[i]) for i in order)
+
+
+def choose_threshold(cases: list[Case], model: JudgeModel) -> tuple[float, dict]:
+    """The highest threshold that refuses at most the allowed share of every set's answerable dev questions."""
+    best: dict[str, list[float]] = defaultdict(list)
+    for c in cases:
+        if c.answerable:
+            best[c.item.set].append(model.answered_score(*_ranked(c, model)) if c.candidates else -1e9)
+    limits = {name: round(float(np.quantile(v, FALSE_ABSTENTIONS.get(name, DEFAULT_FALSE_ABSTENTIONS),
+                                            method="lower")), 4) for name, v in best.items() if v}
+    return min(limits.values()), limits
+
+
+def score(cases: list[Case], model: JudgeModel) -> dict[tuple[str, str, str], dict]:
+    """Per (set, split, variant): correct, false abstentions, refusals, EM/F1, through judge() and compose()."""
+    rows: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+    for c in cases:
+        answer = compose(c.question, judge(c.question, c.candidates, model), (), lambda chunk: None)
+        if c.answerable:
+            plain = answer.text
+            correct = not answer.abstained and contains_answer(f"{plain} {answer.short or ''}", c.item.answers)
+            statements = split_statements(plain)
+            prediction = "" if answer.abstained else (answer.short or (statements[0][0] if statements else plain))
+            em, f1 = em_f1(prediction, c.item.answers)
+        else:
+            correct, em, f1 = answer.abstained, None, None
+        key = (c.item.set, c.item.split, c.variant if c.item.answers else "unanswerable")
+        rows[key].append({"correct": correct, "abstained": answer.abstained, "em": em, "f1": f1,
+                          "kind": c.item.kind, "answerable": c.answerable})
+    out = {}
+    for key, rs in sorted(rows.items()):
+        ans = [r for r in rs if r["answerable"]]
+        out[key] = {"n": len(rs), "correct": _mean(r["correct"] for r in rs),
+                    "abstained": _mean(r["abstained"] for r in rs),
+                    "em": _mean(r["em"] for r in ans), "f1": _mean(r["f1"] for r in ans)}
+        for kind in sorted({r["kind"] for r in rs if r["kind"] in ("crosslingual", "meta", "fact")}):
+            out[key][kind] = _mean(r["correct"] for r in rs if r["kind"] == kind)
+    return out
+
+
+def _weights(names, linear: Linear) -> dict:
+    return {"features": list(names), "coefficients": [round(float(v), 6) for v in linear.coef],
+            "intercept": round(linear.intercept, 6)}
+
+
+def _mean(values) -> float | None:
+    values = [float(v) for v in values if v is not None]
+    return round(sum(values) / len(values), 4) if values else None
+
+
+def print_scores(title: str, table: dict) -> None:
+    print(f"\n{title}\n{'set':10} {'split':9} {'variant':13} {'n':>5} {'correct':>8} {'abstain':>8} {'EM':>6} {'F1':>6}"
+          "  by kind")
+    for (name, split, variant), r in table.items():
+        kinds = " ".join(f"{k}={r[k]:.3f}" for k in ("fact", "crosslingual", "meta") if r.get(k) is not None)
+        print(f"{name:10} {split:9} {variant:13} {r['n']:5d} {r['correct']:8.3f} {r['abstained']:8.3f} "
+              f"{_fmt(r['em'])} {_fmt(r['f1'])}  {kinds}")
+
+
+def _fmt(v) -> str:
+    return f"{100 * v:6.1f}" if v is not None else "     -"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--work", type=Path, default=Path("out/fit-judge"), help="where the eval indexes are kept")
+    p.add_argument("--cmrc-articles", type=int, default=200, help="CMRC articles indexed from each split")
+    p.add_argument("--sets", default="shipped,real,squad2,cmrc", help="comma-separated sets to use")
+    p.add_argument("--no-write", action="store_true", help="print the scores, keep rag/data/judge.json as it is")
+    p.add_argument("--out", type=Path, default=JUDGE_PATH, help="where to write the model")
+    args = p.parse_args(argv)
+    if not SHARED.is_dir():
+        print(f"{SHARED} is missing: the real pages and datasets live there", file=sys.stderr)
+        return 2
+    loaders = {"shipped": shipped, "real": real_pages, "squad2": squad2,
+               "cmrc": lambda w: cmrc(w, args.cmrc_articles)}
+    cases: list[Case] = []
+    for name in args.sets.split(","):
+        kb, items = loaders[name](args.work)
+        cases += collect(kb, items, name)
+    dev = [c for c in cases if c.item.split == "dev"]
+    measured = [c for c in cases if c.item.split == "measured"]
+    model, data = fit(dev)
+    print_scores("DEV split (fitted on)", score(dev, model))
+    print_scores("MEASURED split (never fitted on)", score(measured, model))
+    print(f"\nthreshold {model.threshold:.4f} (per-set limits {json.dumps(data['per_set_limits'])})")
+    reach = [c for c in measured if c.answerable]
+    print(f"measured answerable questions with a correct sentence among the candidates: "
+          f"{_mean(c.labels.any() for c in reach)} of {len(reach)}")
+    if not args.no_write:
+        payload = {
+            "model": "two logistic regressions. sentence: log-odds that a candidate sentence states the answer, "
+                     "features . coefficients + intercept over rag/read.py FEATURES. answered: log-odds that the "
+                     "question is answered, over rag/judge.py ABSTAIN_FEATURES; abstain below its threshold",
+            "sentence": _weights(FEATURES, model.sentence),
+            "answered": {**_weights(ABSTAIN_FEATURES, model.answered), "threshold": round(model.threshold, 6),
+                         "threshold_rule": "highest threshold refusing at most 5% of any dev set's answerable "
+                                           "questions (2% for CMRC)"},
+            "trained_on": {"split": "dev (eval/splits.py)", **data, "cmrc_articles_per_split": args.cmrc_articles,
+                           "label": "sentence: contains a gold answer; answered: the question is answerable "
+                                    "(SQuAD 2.0 is_impossible, the sets' unanswerables and gold-removed asks are not)"},
+            "command": "nice -n 10 env RAG_THREADS=1 python -m eval.fit_judge --work /tmp/fit-judge",
+            "date": datetime.date.today().isoformat(),
+        }
+        args.out.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

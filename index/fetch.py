@@ -1,0 +1,109 @@
+"""`rag index URL`: fetch one web page and read it like a file.
+
+A page is fetched with a total time limit (RAG_FETCH_TIMEOUT) and a size cap (RAG_MAX_FILE_MB), following at most
+a few redirects, decoded by the HTTP charset or the page's own <meta charset>, and read by its Content-Type: HTML
+through trafilatura, plain text, PDF or Word like the files of the same kind. Every failure is one SourceError
+naming the URL and the reason (timed out, too big, HTTP 404, not a web page), so the other sources of a run are
+still indexed. Standard library only (urllib): one GET needs no more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import socket
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from index.errors import SourceError
+from index.formats import BINARY, declared_charset, known_encoding
+from index.readers import Article, read_document
+
+MAX_REDIRECTS = 5
+USER_AGENT = "bilingual-rag/0.1 (rag index URL)"
+_KINDS = {  # Content-Type -> the suffix of the reader that takes it
+    "text/html": ".html", "application/xhtml+xml": ".html", "text/plain": ".txt", "text/markdown": ".md",
+    "application/pdf": ".pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+}
+
+
+def is_url(source: object) -> bool:
+    """Whether a source names a web page (http:// or https://) rather than a file or folder."""
+    return isinstance(source, str) and bool(re.match(r"https?://", source.strip(), re.IGNORECASE))
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    url: str  # where it was fetched from, after redirects
+    data: bytes
+    suffix: str  # the reader: ".html", ".txt", ".md", ".pdf", ".docx"
+    encoding: str | None  # declared by the server or the page; None: guessed like a file's
+
+
+def read_url(url: str, *, timeout: float = 15.0, max_bytes: int = 50 * 2**20) -> tuple[list[Article], bytes]:
+    """The articles of the page at `url` (its URL in metadata "url") and the bytes they were read from."""
+    url = url.strip()
+    page = fetch(url, timeout=timeout, max_bytes=max_bytes)
+    articles = read_document(page.data, page.suffix, url, url_stem(url), {"url": url}, page.encoding)
+    return articles, page.data
+
+
+def url_stem(url: str) -> str:
+    """A document id from a URL: host and path as a slug, with a short hash of the whole URL so two pages
+    whose slugs agree (query strings, long paths) never share an id."""
+    parts = urlsplit(url)
+    path = re.sub(r"\.(s?html?|php|aspx?|jsp)$", "", parts.path.rstrip("/"), flags=re.IGNORECASE)
+    slug = re.sub(r"[^\w.-]+", "-", f"{parts.hostname or ''}{path}".lower()).strip("-.")[:80].strip("-.")
+    return f"{slug}-{hashlib.sha256(url.encode()).hexdigest()[:6]}"
+
+
+def fetch(url: str, *, timeout: float, max_bytes: int) -> Page:
+    """GET one page: at most `timeout` seconds in all and `max_bytes` of body. Raises SourceError(url, reason)."""
+    if urlsplit(url).hostname is None:
+        raise SourceError(url, "not a valid URL (no host name)")
+    opener = urllib.request.build_opener(_FewRedirects)
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html, text/plain, "
+                                                   "application/pdf, */*;q=0.5"})
+    deadline = time.monotonic() + timeout
+    limit = f"the {max_bytes / 2**20:.3g} MB limit (raise RAG_MAX_FILE_MB to allow it)"
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            kind = response.headers.get_content_type() if response.headers.get("Content-Type") else ""
+            suffix = _KINDS.get(kind)
+            if suffix is None:
+                raise SourceError(url, f"is not a web page or document (Content-Type: {kind or 'none given'})")
+            length = response.headers.get("Content-Length")
+            if length and length.isdigit() and int(length) > max_bytes:
+                raise SourceError(url, f"page is {int(length) / 2**20:.1f} MB, over {limit}")
+            body = bytearray()
+            while chunk := response.read1(64 * 1024):  # what has arrived: a page that trickles meets the deadline
+                body += chunk
+                if len(body) > max_bytes:
+                    raise SourceError(url, f"page is over {limit}")
+                if time.monotonic() > deadline:
+                    raise SourceError(url, f"timed out after {timeout:g} s (raise RAG_FETCH_TIMEOUT to wait longer)")
+            charset = response.headers.get_content_charset()
+            final_url = response.geturl()
+    except urllib.error.HTTPError as e:
+        if 300 <= e.code < 400:
+            raise SourceError(url, f"more than {MAX_REDIRECTS} redirects") from None
+        raise SourceError(url, f"HTTP {e.code} {e.reason}") from None
+    except urllib.error.URLError as e:
+        if isinstance(e.reason, TimeoutError | socket.timeout):
+            raise SourceError(url, f"timed out after {timeout:g} s (raise RAG_FETCH_TIMEOUT to wait longer)") from None
+        raise SourceError(url, f"could not be fetched ({e.reason})") from None
+    except TimeoutError:
+        raise SourceError(url, f"timed out after {timeout:g} s (raise RAG_FETCH_TIMEOUT to wait longer)") from None
+    except (OSError, ValueError) as e:  # connection reset, bad status line, malformed URL
+        raise SourceError(url, f"could not be fetched ({type(e).__name__}: {e})") from None
+    data = bytes(body)
+    encoding = known_encoding(charset) or (declared_charset(data) if suffix == ".html" else None)
+    return Page(final_url, data, suffix, encoding if suffix not in BINARY else None)
+
+
+class _FewRedirects(urllib.request.HTTPRedirectHandler):
+    max_redirections = MAX_REDIRECTS

@@ -1,0 +1,169 @@
+"""Compose the answer from the judgement: the chosen sentences quoted verbatim with their markers (a sentence of
+the other language's version labelled as such), the short answer span inside the first, and the citations; or
+the abstention, with the nearest passages."""
+
+from __future__ import annotations
+
+import re
+
+from index.text import numbers_in, tokenize
+from rag.facts import DATE, UNIT, counted_after, new_names, respective_pairs
+from rag.judge import Judgement
+from rag.question import Question
+from rag.read import Candidate
+from rag.types import Answer, Citation, Context
+
+ABSTAIN = {
+    "en": "The sources don't say {topic}. The nearest passages are listed below.",
+    "zh": "资料中没有提到{topic}。以下是最接近的段落。",
+}
+FOREIGN_QUOTE = {  # how an answer labels a sentence quoted from the other language's version
+    "en": "The Chinese version says: {quote}",
+    "zh": "英文版原文：{quote}",
+}
+_SENTENCE_END = re.compile(r"[.!?。！？…]+[\"'”’」』)）]*$")
+_CLAUSE = re.compile(r"(?<=[;:，；：、—])\s*|(?<=,)(?!\d{3}(?!\d))\s*")  # never inside "546,000"
+_TITLE = re.compile(r"[“\"《「『]([^”\"》」』]{2,80})[”\"》」』]")
+_NAME_QUESTION = re.compile(r"^\s*(?:which|what)\s+[a-z-]+|\bname of\b|哪|什么|叫什么", re.I)
+_QUOTE_LIMIT = 300  # characters: a longer sentence is quoted by its best part
+
+
+def compose(q: Question, judgement: Judgement, contexts: tuple[Context, ...], aligned_text) -> Answer:
+    """The answer (or abstention) for `q`. `aligned_text(chunk)` gives a passage's translation for its citation."""
+    searched = q.searched if q.resolved else None
+    if judgement.abstain:
+        return abstention(q, contexts, judgement.score)
+    citations: list[Citation] = []
+    parts, notes = [], []
+    quotes = [_shown(c, q) for c in judgement.chosen]
+    for c, quote in zip(judgement.chosen, quotes, strict=True):
+        chunk = c.hit.chunk
+        n = next((x.n for x in citations if x.chunk_id == chunk.chunk_id), len(citations) + 1)
+        if n == len(citations) + 1:
+            citations.append(Citation(n, chunk.chunk_id, chunk.doc_id, chunk.group, chunk.title, chunk.lang,
+                                      chunk.text, quote, aligned_text(chunk), chunk.section))
+        if chunk.lang != q.answer_lang:
+            parts.append(FOREIGN_QUOTE[q.answer_lang].format(quote=quote) + f" [{n}]")
+            notes.append(f"quoted from the {'Chinese' if chunk.lang == 'zh' else 'English'} version")
+        else:
+            parts.append(f"{quote} [{n}]")
+    text = (" " if q.answer_lang == "en" else "").join(parts)
+    short = next((s for quote in quotes if (s := short_span(quote, q))), None)
+    return Answer(q.text, text, False, q.answer_lang, short, tuple(citations), contexts, "extractive",
+                  searched, round(judgement.score, 4), tuple(notes), searched=q.searched)
+
+
+def abstention(q: Question, contexts: tuple[Context, ...], score: float = 0.0) -> Answer:
+    topic = "" if q.answer_lang == "zh" else _topic(q.text)
+    score = score if score > -1e9 else -1e9
+    return Answer(q.text, ABSTAIN[q.answer_lang].format(topic=topic), True, q.answer_lang, None, (), contexts,
+                  "extractive", q.searched if q.resolved else None, round(score, 4), searched=q.searched)
+
+
+def _topic(question: str) -> str:
+    core = re.sub(r"[?？!.。]+$", "", question.strip())
+    return f"that ({core[:80]})" if core else "that"
+
+
+def _shown(c: Candidate, q: Question) -> str:
+    """The sentence as quoted: a descriptive answer gets the whole sentence a clause was cut from; a very long
+    sentence its best part (verbatim, contiguous)."""
+    quote = whole_sentence(c.hit.chunk, c.quote) if q.kind is None else c.quote
+    return quote if len(quote) <= _QUOTE_LIMIT else best_part(quote, q)
+
+
+def whole_sentence(chunk, quote: str, limit: int = 320) -> str:
+    """The full sentence a clause was cut from (verbatim, from the passage), when it is at most `limit`
+    characters: "driven by Guangzhou and Shenzhen, centered in the Pearl River Delta" is one statement."""
+    spans, text = chunk.sentences, chunk.text
+    at = next((i for i, (a, b) in enumerate(spans) if quote in text[a:b] or text[a:b] in quote), None)
+    if at is None:
+        return quote
+    lo = hi = at
+    while lo > 0 and not _SENTENCE_END.search(text[spans[lo - 1][0] : spans[lo - 1][1]]):
+        lo -= 1
+    while hi < len(spans) - 1 and not _SENTENCE_END.search(text[spans[hi][0] : spans[hi][1]]):
+        hi += 1
+    whole = text[spans[lo][0] : spans[hi][1]].strip()
+    return whole if (lo, hi) != (at, at) and len(whole) <= limit else quote
+
+
+def best_part(sentence: str, q: Question) -> str:
+    """The part of a long sentence that holds most of the question's words (and its short answer): first the
+    semicolon part, then the run of comma clauses around the best clause, about 120 characters or more."""
+    asked = set(q.tokens) | set(q.carried)
+
+    def score(part: str) -> float:
+        return len(asked & set(tokenize(part))) + (1.5 if short_span(part, q) else 0.0)
+
+    parts = [p for p in re.split(r"(?<=[;；])\s*", sentence) if p.strip()]
+    part = max(parts, key=score)
+    if len(part) > _QUOTE_LIMIT:
+        clauses = [c for c in _CLAUSE.split(part) if c]
+        scores = [score(c) for c in clauses]
+        lo = hi = max(range(len(clauses)), key=lambda i: scores[i])
+        while len("".join(clauses[lo : hi + 1])) < 120 and (lo > 0 or hi < len(clauses) - 1):
+            if hi < len(clauses) - 1 and (lo == 0 or scores[hi + 1] >= scores[lo - 1]):
+                hi += 1
+            else:
+                lo -= 1
+        start = part.find(clauses[lo])
+        part = part[start : part.find(clauses[hi], start) + len(clauses[hi])]
+    return part.strip().rstrip(",;:，；：、— ")
+
+
+def short_span(quote: str, q: Question) -> str | None:
+    """The short answer inside `quote`: the number, date, name, place or title nearest the question's words."""
+    asked = set(q.tokens)
+
+    def closeness(start: int, end: int) -> float:
+        window = quote[max(0, start - 40) : end + 40]
+        return len(asked & set(tokenize(window))) - 0.001 * start
+
+    if q.kind == "number":
+        return _number_span(quote, q, closeness)
+    if q.kind == "date":
+        found = [(closeness(m.start(), m.end()), m.group(0)) for m in DATE.finditer(quote)]
+        return max(found)[1] if found else None
+    if q.kind in ("who", "place", "name") or (q.kind is None and _NAME_QUESTION.search(q.searched)):
+        if credit := re.findall(r"^([^|｜:：\n]{1,30}?)\s*[|｜:：]\s*(.+)$", quote, flags=re.M):
+            return credit[0][1].strip().rstrip("。.;；")
+        names = [(closeness(quote.find(n), quote.find(n) + len(n)), n) for n in new_names(quote, q)]
+        if q.kind in (None, "name"):
+            names += [(closeness(m.start(), m.end()) + 0.5, m.group(1)) for m in _TITLE.finditer(quote)]
+        if names:
+            return max(names)[1].strip()
+    return _clause(quote, q)
+
+
+def _clause(quote: str, q: Question) -> str | None:
+    """For a descriptive question (or when no typed span is found): the clause of the sentence that holds most
+    of the question's words, where the answer usually sits; None when that is the whole sentence."""
+    clauses = [c.strip(" ,;:，；：、—") for c in _CLAUSE.split(quote) if c.strip(" ,;:，；：、—")]
+    if len(clauses) < 2:
+        return None
+    asked = set(q.tokens)
+    scored = [(len(asked & set(tokenize(c))) - 0.001 * len(c), c) for c in clauses]
+    best = max(scored)
+    return best[1] if best[0] > 0 else None
+
+
+def _number_span(quote: str, q: Question, closeness) -> str | None:
+    for item, (a, b) in respective_pairs(quote):  # "1.3 ms and 1.66 ms respectively": the value of the item asked
+        if set(q.tokens) & set(tokenize(item)):
+            unit = UNIT.match(quote, b)
+            return quote[a : unit.end() if unit else b].strip()
+    spans = []
+    for start, end, _ in numbers_in(quote):
+        if q.counted and quote.isascii() == q.searched.isascii() and not counted_after(quote, end, q.counted):
+            continue  # "how many racks": not the number of projects before it
+        if re.fullmatch(r"(19|20)\d{2}", quote[start:end]) and "年" not in q.searched:
+            continue  # a year is rarely the answer to "how many"
+        if start and quote[start - 1] in "$€£¥":
+            start -= 1
+        unit = UNIT.match(quote, end)
+        spans.append((closeness(start, end), start, unit.end() if unit else end))
+    if not spans:
+        return None
+    _, start, end = max(spans)
+    return quote[start:end].strip()

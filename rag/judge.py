@@ -1,0 +1,171 @@
+"""Judge the candidates with two logistic models fitted on the development splits (eval/fit_judge.py writes their
+weights to rag/data/judge.json): the sentence model gives each candidate the log-odds that it states the answer;
+the abstention model reads the best candidates and gives the log-odds that the question is answered by the
+sources at all. Below the fitted threshold the assistant abstains."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from index.text import numbers_in
+from rag.errors import ConfigError
+from rag.question import Question
+from rag.read import FEATURES, Candidate
+
+JUDGE_PATH = Path(__file__).parent / "data" / "judge.json"
+
+
+# What the abstention model reads: the sentence model's view of the best candidates, and the best one's features.
+ABSTAIN_FEATURES = (
+    "top_score", "margin", "top3_mean", "typed_share", "max_passage_sim",
+    *(f"best_{name}" for name in ("sim", "best_sim", "sentence_coverage", "passage_coverage", "missing_rare",
+                                  "names_missing", "chinese_missing", "place_unknown", "typed", "typed_translation",
+                                  "measure_missing", "count_missing", "no_number", "event_other", "event_match",
+                                  "no_coverage", "other_language", "unreadable", "new_words", "new_names",
+                                  "counted_for_others", "total_for_others", "pairs_others")),
+    "kind_number", "kind_date", "kind_who", "kind_place", "kind_name", "kind_none", "meta",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Linear:
+    """Weights over named features (in the order given), and an intercept: a fitted logistic model."""
+
+    coef: np.ndarray  # (n_features,)
+    intercept: float
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return x @ self.coef + self.intercept  # (n,) log-odds
+
+
+@dataclass(frozen=True, slots=True)
+class JudgeModel:
+    sentence: Linear  # over rag/read.py FEATURES
+    answered: Linear  # over ABSTAIN_FEATURES
+    threshold: float  # abstain when the answered log-odds is below it
+    source: str
+
+    @classmethod
+    def load(cls, path: str | Path = JUDGE_PATH) -> JudgeModel:
+        return _load(str(path))
+
+    def scores(self, candidates: list[Candidate]) -> np.ndarray:
+        """Log-odds that each candidate states the answer, shape (n_candidates,)."""
+        if not candidates:
+            return np.zeros(0)
+        return self.sentence(np.array([c.features for c in candidates], dtype=np.float64))
+
+    def answered_score(self, ranked: tuple[Candidate, ...], scores: tuple[float, ...]) -> float:
+        return float(self.answered(abstain_features(ranked, scores)[None, :])[0])
+
+
+def abstain_features(ranked: tuple[Candidate, ...], scores: tuple[float, ...]) -> np.ndarray:
+    """ABSTAIN_FEATURES of a question's ranked candidates, shape (n,)."""
+    best = ranked[0]
+    top = np.array(scores[:3])
+    f = {"top_score": scores[0], "margin": scores[0] - (scores[1] if len(scores) > 1 else scores[0] - 5.0),
+         "top3_mean": float(top.mean()), "typed_share": sum(c.typed for c in ranked[:5]) / min(5, len(ranked)),
+         "max_passage_sim": max(c.feature("passage_sim") for c in ranked)}
+    for name in ABSTAIN_FEATURES:
+        if name.startswith("best_"):
+            f[name] = best.feature(name[5:])
+        elif name not in f:
+            f[name] = best.feature(name)
+    return np.array([f[name] for name in ABSTAIN_FEATURES], dtype=np.float64)
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> JudgeModel:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        sentence = _linear(data["sentence"], FEATURES, path)
+        answered = _linear(data["answered"], ABSTAIN_FEATURES, path)
+        threshold = float(data["answered"]["threshold"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ConfigError(f"{path}: not a judge model ({e}); refit it with `python -m eval.fit_judge`") from None
+    return JudgeModel(sentence, answered, threshold, path)
+
+
+def _linear(data: dict, names: tuple[str, ...], path: str) -> Linear:
+    weights = dict(zip(data["features"], data["coefficients"], strict=True))
+    missing = [f for f in names if f not in weights]
+    if missing:
+        raise ConfigError(f"{path}: no weight for feature(s) {', '.join(missing)}; refit it with "
+                          "`python -m eval.fit_judge`")
+    return Linear(np.array([weights[f] for f in names], dtype=np.float64), float(data["intercept"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """The candidates in order of the judge's score, the best one's score, and the decision."""
+
+    ranked: tuple[Candidate, ...]
+    scores: tuple[float, ...]  # sentence log-odds, same order as `ranked`
+    score: float  # the log-odds that the sources answer the question (-inf when there is no candidate)
+    abstain: bool
+    chosen: tuple[Candidate, ...]  # the sentences the answer quotes, first the answering one
+
+    @property
+    def probability(self) -> float:
+        return 0.0 if not self.ranked else 1 / (1 + math.exp(-self.score))
+
+
+def judge(q: Question, candidates: list[Candidate], model: JudgeModel | None = None,
+          shift: float = 0.0) -> Judgement:
+    """Score, rank and decide. `shift` moves the fitted threshold (log-odds; above 0 refuses more)."""
+    model = model or JudgeModel.load()
+    if not candidates:
+        return Judgement((), (), -math.inf, True, ())
+    raw = model.scores(candidates)
+    order = np.argsort(-raw, kind="stable")
+    ranked = tuple(candidates[i] for i in order)
+    scores = tuple(float(raw[i]) for i in order)
+    score = model.answered_score(ranked, scores)
+    if score < model.threshold + shift:
+        return Judgement(ranked, scores, score, True, ())
+    return Judgement(ranked, scores, score, False, tuple(_chosen(q, ranked, scores)))
+
+
+def _chosen(q: Question, ranked: tuple[Candidate, ...], scores: tuple[float, ...]) -> list[Candidate]:
+    """The answering sentence, in the reader's language when their version says the same, and the sentence that
+    completes it: the other version's rendering when only that one has the date or figure, or for a descriptive
+    question a second sentence that the sentence model finds as likely to state the answer as not."""
+    best = ranked[0]
+    if best.lang != q.answer_lang and (same := _same_fact_in(ranked, best, q.answer_lang)):
+        best = same
+    chosen = [best]
+    if q.kind in ("number", "date") and not best.typed and (fuller := _translation_with_kind(ranked, best)):
+        chosen.append(fuller)  # "by what year?": the English sentence has no year, its Chinese version does
+    elif q.kind is None:
+        second = next((c for c, s in zip(ranked[1:3], scores[1:3], strict=False)
+                       if s >= 0.0 and c.quote not in best.quote and best.quote not in c.quote
+                       and c.lang == best.lang), None)
+        chosen += [second] if second else []
+    return chosen
+
+
+def _same_fact_in(ranked: tuple[Candidate, ...], foreign: Candidate, lang: str) -> Candidate | None:
+    """The best sentence in `lang` that states the same figures as the foreign one, if any."""
+    figures = {v for _, _, v in numbers_in(foreign.quote)}
+    if not figures:
+        return None
+    return next((c for c in ranked if c.lang == lang and figures <= {v for _, _, v in numbers_in(c.quote)}), None)
+
+
+def _translation_with_kind(ranked: tuple[Candidate, ...], best: Candidate) -> Candidate | None:
+    """The other language's rendering of the chosen sentence, when it holds the date or figure asked for."""
+    def renders(c: Candidate) -> bool:
+        return _overlaps(c.translation, best.quote) or _overlaps(best.translation, c.quote)
+
+    return next((c for c in ranked if c.lang != best.lang and c.typed and renders(c)), None)
+
+
+def _overlaps(a: str, b: str) -> bool:
+    a, b = a.strip(), b.strip()
+    return bool(a and b) and (a in b or b in a)

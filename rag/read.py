@@ -1,0 +1,267 @@
+"""Read the retrieved passages: every sentence of the top hits (and of their translations) becomes a `Candidate`
+with the features the judge weighs. Nothing here decides; `rag/judge.py` applies the fitted weights."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.align import SENTENCE_MOVES, align_paragraphs
+from index.store import Store
+from index.text import numbers_in, tokenize, well_known_place
+from rag.facts import (
+    counted_for_others,
+    has_kind,
+    new_names,
+    opens_with_anaphor,
+    pairs_others,
+    renders,
+    says_name,
+    total_for_others,
+)
+from rag.question import META_WORDS, Question, events_in
+from rag.retrieve import Hit
+
+READ_HITS = 4  # passages read per question (plus the translations of the top two)
+
+# The judge's inputs, in order. rag/data/judge.json names the same features with their fitted weights.
+FEATURES = (
+    "sim",  # e5 cosine of the sentence (read with the one before when it opens "The company…") and the question
+    "passage_sim",  # e5 cosine of its passage and the question
+    "best_sim",  # the better of the two (a sentence that says "it" matches less than its passage)
+    "sentence_coverage",  # idf-weighted share of the question's words in the sentence (or its translation)
+    "passage_coverage",  # ... in the passage, its heading, title and translation
+    "carried_coverage",  # ... of the words borrowed from an earlier turn, in the sentence
+    "no_coverage",  # not one of the question's words in the passage or its translation
+    "missing_rare",  # idf of the rarest question word the passage does not have, over the question's rarest
+    "rank",  # the passage's place in the retrieval ranking (0 first)
+    "other_language",  # the sentence is in the other language than the question
+    "unreadable",  # ... and its article has no version in the question's language
+    "kind_number", "kind_date", "kind_who", "kind_place", "kind_name", "kind_none",
+    "typed",  # the sentence carries the kind of fact asked for
+    "typed_translation",  # its translation does, and it does not
+    "no_number",  # a number is asked and neither the sentence nor its translation has one
+    "measure_missing",  # a measure (money, rate, people) is asked and the sentence has none
+    "count_missing",  # "how many X" and no number of X
+    "counted_for_others",  # every count of X belongs to someone the question does not name
+    "total_for_others",  # the figure is a total over many, the question names one
+    "pairs_others",  # "A and B ... respectively", the question's item not among them
+    "event_match",  # the sentence speaks of the event the date or figure is asked of
+    "event_other",  # it speaks of another event only
+    "names_missing",  # English names of the question that the passage does not say
+    "chinese_missing",  # Chinese names of the question that the passage does not say
+    "place_unknown",  # a well-known place the question names that no passage of the index mentions
+    "wanted_language",  # the question asks about the other version, and the sentence is in it
+    "unwanted_language",  # the question asks about the other version, and the sentence is not
+    "renders_names",  # the sentence's translation says every name of the question
+    "new_names",  # the sentence names something the question does not
+    "new_words",  # share of the sentence's words the question does not have
+    "log_length",  # log of the sentence's length in characters
+    "fragment",  # under 25 characters and not a credit line: a heading or a piece cut off by the splitter
+    "meta",  # the question asks about the document (author, source, credits)
+    "credit_line",  # the sentence is a credit line ("文|…", "Source: …")
+    "credit_role_match",  # ... whose role ("Editor", "翻译") is a word of the question
+    "title_line",  # the document card's title line ("Title: …", "标题：…")
+)
+_CREDIT = re.compile(r"[|｜]|^(?:source|by|photo|editor|reporter|translat\w*|来源|作者|记者|编辑|责编|摄影|翻译|策划)\b"
+                     r"|^(?:来源|作者|记者|编辑|责编|摄影|翻译|策划|文)\s*[:：|]", re.I)
+
+_ROLE = re.compile(r"^([^|｜:：\n]{1,30}?)\s*[|｜:：]\s*\S")  # "Final review | 程敏苏", "翻译：邓芷欣"
+_TITLE_LINE = re.compile(r"^(?:title|标题|標題)\s*[:：]", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One sentence that may answer the question, with the passage it is quoted from and its features."""
+
+    hit: Hit  # the passage (cited when the sentence is chosen)
+    rank: int  # the passage's index in the read pool
+    quote: str  # verbatim from the passage
+    before: str  # the sentence before it in the passage ("" for the first)
+    translation: str  # the aligned sentence of the other language's version ("" when none)
+    typed: bool
+    context_tokens: frozenset[str]  # tokens of the passage, its title and translation
+    context_text: str
+    features: tuple[float, ...]  # in the order of FEATURES
+
+    @property
+    def lang(self) -> str:
+        return self.hit.chunk.lang
+
+    def feature(self, name: str) -> float:
+        return self.features[FEATURES.index(name)]
+
+
+class Reader:
+    """Turns hits into candidates; knows term rarity from the store's BM25 statistics and caches sentence
+    alignments of translated passages (the store never changes under a Reader)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._idf: dict[tuple[str, str], float] = {}
+        self._aligned: dict[tuple[str, str], dict[int, str]] = {}
+        self.group_langs: dict[str, set[str]] = {}  # translation group -> languages it has documents in
+        for info in store.manifest["documents"].values():
+            self.group_langs.setdefault(info["group"], set()).add(info["lang"])
+
+    # ------------------------------------------------------------ the stage
+
+    def read(self, q: Question, hits: list[Hit], qvec: np.ndarray) -> list[Candidate]:
+        """Candidates from the top hits and the translations of the top two, in passage order."""
+        pool = self.with_counterparts(hits[:READ_HITS], qvec)
+        rare = max((self.idf(t, q.lang) for t in q.tokens if t not in META_WORDS), default=1.0)
+        out: list[Candidate] = []
+        for rank, hit in enumerate(pool):
+            out += self._read_passage(q, hit, rank, qvec, rare)
+        return out
+
+    def with_counterparts(self, hits: list[Hit], qvec: np.ndarray) -> list[Hit]:
+        """The hits, then the translations of the top two: the fact may be only in the other version."""
+        pool, seen = list(hits), {h.row for h in hits}
+        for hit in hits[:2]:
+            for cid in hit.chunk.counterparts:
+                row = self.store.row_of(cid)
+                if row is not None and row not in seen:
+                    seen.add(row)
+                    dense = float(np.asarray(self.store.vectors[row]) @ qvec)
+                    pool.append(Hit(row, self.store.chunk(row), 0.9 * hit.score, dense, 0.0))
+        return pool
+
+    def _read_passage(self, q: Question, hit: Hit, rank: int, qvec: np.ndarray, rare: float) -> list[Candidate]:
+        chunk = hit.chunk
+        tokens, texts = set(tokenize(chunk.search_text)) | set(tokenize(chunk.title)), [chunk.title, chunk.search_text]
+        for cid in chunk.counterparts:
+            if (row := self.store.row_of(cid)) is not None:
+                tokens |= set(tokenize(self.store.chunk(row).search_text))
+                texts.append(self.store.chunk(row).search_text)
+        context_tokens, context_text = frozenset(tokens), "\n".join(texts)
+        unreadable = chunk.lang != q.lang and q.lang not in self.group_langs.get(chunk.group, {chunk.lang})
+        passage_cov = self.coverage(q.tokens, context_tokens, q.lang)
+        missing = [self.idf(t, q.lang) for t in q.tokens if t not in META_WORDS and t not in context_tokens]
+        vecs = self.store.sentence_vecs(hit.row)  # (n_sentences, dim)
+        sims = vecs @ qvec  # (n_sentences,)
+        sentences = chunk.sentence_texts()
+        same = chunk.lang == q.lang
+        translated = self._translations(chunk, vecs)
+        names_missing = sum(not says_name(n, context_tokens, context_text) for n in q.names)
+        chinese_missing = sum(not set(tokenize(n)) <= context_tokens and n not in context_text for n in q.chinese)
+        place_unknown = sum(well_known_place(n) and not self._known(n) for n in q.chinese
+                            if not set(tokenize(n)) <= context_tokens and n not in context_text)
+        out = []
+        for j, sentence in enumerate(sentences):
+            quote = sentence.rstrip(",;:，；：、— ")
+            translation = translated.get(j, "")
+            words = (set(tokenize(quote)) | (set(tokenize(sentences[j - 1])) if j else set())) if same \
+                else set(tokenize(translation))
+            sentence_cov = self.coverage(q.tokens, words, q.lang) if (same or translation) else 0.0
+            carried_cov = self.coverage(q.carried, words, q.lang) if q.carried else 0.0
+            typed = has_kind(quote, q, counted=same)
+            typed_tr = not typed and bool(translation) and has_kind(translation, q, counted=False)
+            told = events_in(f"{quote} {translation}") if q.events else set()
+            sim = float(sims[j])
+            if j and opens_with_anaphor(sentence):  # read with the sentence naming what "it" is
+                pair = vecs[j - 1].astype(np.float32) + vecs[j]
+                sim = max(sim, (sim + float(pair @ qvec) / (float(np.linalg.norm(pair)) + 1e-9)) / 2)
+            own = set(tokenize(quote))
+            before = sentences[j - 1] if j else ""
+            credit = bool(_CREDIT.search(quote))
+            role = _ROLE.match(quote)
+            f = {
+                "sim": sim, "passage_sim": hit.dense, "best_sim": max(sim, hit.dense - 0.02),
+                "sentence_coverage": sentence_cov, "passage_coverage": 0.5 if unreadable else passage_cov,
+                "carried_coverage": carried_cov, "no_coverage": float(passage_cov == 0 and not unreadable),
+                "missing_rare": 0.0 if unreadable else max(missing, default=0.0) / (rare or 1.0),
+                "rank": float(rank), "other_language": float(not same), "unreadable": float(unreadable),
+                "kind_number": float(q.kind == "number"), "kind_date": float(q.kind == "date"),
+                "kind_who": float(q.kind == "who"), "kind_place": float(q.kind == "place"),
+                "kind_name": float(q.kind == "name"),
+                "kind_none": float(q.kind is None), "typed": float(typed), "typed_translation": float(typed_tr),
+                "no_number": float(q.kind == "number" and not numbers_in(quote) and not numbers_in(translation)),
+                "measure_missing": float(bool(q.measure) and not typed),
+                "count_missing": float(bool(q.counted) and same and not typed),
+                "counted_for_others": float(same and counted_for_others(quote, q)),
+                "total_for_others": float(total_for_others(quote, before, translation, q)),
+                "pairs_others": float(same and q.kind == "number" and pairs_others(quote, context_tokens,
+                                                                                   context_text, q)),
+                "event_match": float(bool(q.events & told)), "event_other": float(bool(told) and not q.events & told),
+                "names_missing": float(names_missing), "chinese_missing": float(chinese_missing),
+                "place_unknown": float(place_unknown),
+                "wanted_language": float(q.asked_lang != q.lang and chunk.lang == q.asked_lang),
+                "unwanted_language": float(q.asked_lang != q.lang and chunk.lang != q.asked_lang),
+                "renders_names": float(q.asked_lang != q.lang and renders(translation, q)),
+                "new_names": float(typed if q.kind in ("who", "place", "name") else bool(new_names(quote, q, False))),
+                "new_words": len(own - set(q.tokens)) / max(1, len(own)),
+                "log_length": math.log1p(len(quote)), "meta": float(q.meta),
+                "credit_line": float(credit), "fragment": float(len(quote) < 25 and not credit),
+                "credit_role_match": float(bool(role) and bool(set(tokenize(role.group(1))) & set(q.tokens))),
+                "title_line": float(bool(_TITLE_LINE.match(quote))),
+            }
+            out.append(Candidate(hit, rank, quote, before, translation, typed, context_tokens, context_text,
+                                 tuple(float(f[name]) for name in FEATURES)))
+        return out
+
+    # ------------------------------------------------------------ word statistics
+
+    def idf(self, token: str, lang: str) -> float:
+        known = self._idf.get((token, lang))
+        if known is not None:
+            return known
+        index = self.store.bm25.get(lang)
+        if index is None or len(index) == 0:
+            value = 1.0
+        else:
+            n, df = len(index), self._df(token, lang)
+            value = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        if len(self._idf) < 200_000:
+            self._idf[(token, lang)] = value
+        return value
+
+    def _df(self, token: str, lang: str) -> int:
+        index = self.store.bm25.get(lang)
+        col = None if index is None else index.vocab.get(token)
+        return 0 if col is None else int(index.df[col])
+
+    def _known(self, name: str) -> bool:
+        """Whether some Chinese passage of the index has every search token of `name`."""
+        return all(self._df(t, "zh") > 0 for t in tokenize(name))
+
+    def coverage(self, q_tokens, text_tokens, lang: str) -> float:
+        """idf-weighted share of the question's content tokens that occur in the text."""
+        q = [t for t in dict.fromkeys(q_tokens) if t not in META_WORDS]
+        if not q:
+            return 0.0
+        weights = [self.idf(t, lang) for t in q]
+        got = sum(w for t, w in zip(q, weights, strict=True) if t in text_tokens)
+        return got / sum(weights)
+
+    def _translations(self, chunk, vecs: np.ndarray) -> dict[int, str]:
+        """For each sentence of `chunk`, what its aligned passages in the other language say for it, when they
+        do: a monotone alignment (one sentence to one, two or three, or none) by meaning, figures and length."""
+        key = (chunk.chunk_id, chunk.lang)
+        if key in self._aligned:
+            return self._aligned[key]
+        lang = "zh" if chunk.lang == "en" else "en"
+        texts: list[str] = []
+        there: list[np.ndarray] = []
+        for cid in chunk.counterparts:
+            row = self.store.row_of(cid)
+            if row is not None and (other := self.store.chunk(row)).lang == lang:
+                texts += other.sentence_texts()
+                there.append(np.asarray(self.store.sentence_vecs(row), dtype=np.float32))
+        out: dict[int, str] = {}
+        if texts:
+            here_texts = chunk.sentence_texts()
+            here, other_vecs = np.asarray(vecs, dtype=np.float32), np.concatenate(there)
+            en_side = chunk.lang == "en"
+            beads = align_paragraphs(*((here_texts, texts, here, other_vecs) if en_side
+                                       else (texts, here_texts, other_vecs, here)), moves=SENTENCE_MOVES)
+            for en_ids, zh_ids in beads:
+                mine, theirs = (en_ids, zh_ids) if en_side else (zh_ids, en_ids)
+                for j in mine if theirs else ():
+                    out[j] = " ".join(texts[k] for k in theirs)
+        if len(self._aligned) < 50_000:
+            self._aligned[key] = out
+        return out
