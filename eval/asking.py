@@ -2,6 +2,8 @@
 
 A gold-removed item (`exclude`: chunk ids) is asked with those chunks filtered out of retrieval, so its
 article's other passages stay as on-topic distractors; it has no answers, so it is scored as an abstention.
+A scoped item (`scope`: doc ids) is asked of those documents only, as a reader asks "who translated this
+article?" of the article in front of them; both systems get the same scope.
 """
 
 from __future__ import annotations
@@ -47,13 +49,16 @@ def ask_assistant(bench: Bench, k: int, depth: int, progress: bool) -> list[dict
     results = []
     for item in _progress(bench.items, "Asking", progress):
         history = [tuple(t) for t in item.get("history") or []]
-        filters = Filters(exclude_chunks=tuple(item["exclude"])) if item.get("exclude") else None
+        filters = None
+        if item.get("exclude") or item.get("scope"):
+            filters = Filters(doc_ids=tuple(item["scope"]) if item.get("scope") else None,
+                              exclude_chunks=tuple(item.get("exclude") or ()))
         start = time.perf_counter()
         answer = bench.assistant.ask(item["question"], history, k=k, filters=filters)
         latency = (time.perf_counter() - start) * 1000
         retrieved = [c.chunk_id for c in answer.contexts]
         if depth > k and item["gold"]:
-            retrieved = deeper_ranking(bench.assistant, item["question"], history, depth)
+            retrieved = deeper_ranking(bench.assistant, item["question"], history, depth, filters)
         flags = {}
         for scope in SCOPES:
             gold = _gold(item, bench.passages, scope)
@@ -65,12 +70,14 @@ def ask_assistant(bench: Bench, k: int, depth: int, progress: bool) -> list[dict
     return results
 
 
-def deeper_ranking(assistant: Assistant, question: str, history: list, depth: int) -> list[str]:
-    """The chunk ids `ask` would rank to `depth`: the retriever's ranking (the same search) for a question
+def deeper_ranking(assistant: Assistant, question: str, history: list, depth: int,
+                   filters: Filters | None = None) -> list[str]:
+    """The chunk ids `ask` would rank to `depth`: the searcher's ranking (the same search) for a question
     without history, else a second ask, since follow-ups are resolved inside `ask`."""
     if history:
-        return [c.chunk_id for c in assistant.ask(question, history, k=depth).contexts]
-    return [d.metadata["chunk_id"] for d in assistant.retriever.invoke(question, k=depth)]
+        return [c.chunk_id for c in assistant.ask(question, history, k=depth, filters=filters).contexts]
+    lang = detect_lang(question) or "en"
+    return [h.chunk.chunk_id for h in assistant.searcher.search(question, lang, k=depth, filters=filters)]
 
 
 def ask_baselines(bench: Bench, settings: Settings, depth: int, progress: bool) -> list[dict]:
@@ -91,7 +98,7 @@ def ask_baseline(bench: Bench, baseline, system: str, depth: int, progress: bool
 
     results = []
     for item in _progress(bench.items, system, progress):
-        answer = baseline.ask(item["question"], k=depth)
+        answer = baseline.ask(item["question"], k=depth, doc_ids=item.get("scope"))
         flags = {}
         for scope in SCOPES:
             if "file" in item:  # a page set: gold is any chunk of the question's page holding an alias

@@ -74,17 +74,19 @@ class LangChainBaseline:
         self.index.add(np.ascontiguousarray(vectors, dtype="float32"))  # (n_chunks, dim), L2-normalised
         self.ensemble = _ensemble(self.chunks, vectors, self.embedder) if hybrid and self.chunks else None
 
-    def ask(self, question: str, k: int = 10) -> BaselineAnswer:
+    def ask(self, question: str, k: int = 10, doc_ids: list[str] | None = None) -> BaselineAnswer:
+        """The top `k` chunks (of the documents `doc_ids` only, when given) and the best sentence of the first."""
         start = time.perf_counter()
+        depth = len(self.chunks) if doc_ids else k  # a scoped question: rank everything, keep its documents
         if self.ensemble is not None:
             bm25, dense = self.ensemble.retrievers
-            bm25.k, dense.search_kwargs = k, {"k": k}
-            docs = self.ensemble.invoke(question)
-            ranked = tuple(self.chunks[d.metadata["row"]] for d in docs[:k])
+            bm25.k, dense.search_kwargs = depth, {"k": depth}
+            ranked = tuple(self.chunks[d.metadata["row"]] for d in self.ensemble.invoke(question))
         else:
             query = self.embedder.encode_query(question).reshape(1, -1)  # (1, dim)
-            _, rows = self.index.search(query, min(k, len(self.chunks)))
+            _, rows = self.index.search(query, min(depth, len(self.chunks)))
             ranked = tuple(self.chunks[r] for r in rows[0] if r >= 0)
+        ranked = tuple(c for c in ranked if not doc_ids or c.doc_id in doc_ids)[:k]
         sentence = best_sentence(question, ranked[0].text) if ranked else ""
         latency = (time.perf_counter() - start) * 1000
         lang = detect_lang(sentence) or detect_lang(question) or "en"

@@ -86,10 +86,13 @@ def one_language_rows(assistant: Assistant, items: list[dict], passages: dict[st
             gold = {g for g in item["gold"] if passages.get(g, ("",))[0] == indexed}
             if item["lang"] == indexed or not item["answers"] or not gold:
                 continue
-            hits = assistant.searcher.search(item["question"], item["lang"], k=k, filters=Filters(lang=indexed))
+            scope = tuple(item["scope"]) if item.get("scope") else None  # meta questions: their own page
+            hits = assistant.searcher.search(item["question"], item["lang"], k=k,
+                                             filters=Filters(doc_ids=scope, lang=indexed))
             ranked = [h.chunk.chunk_id for h in hits]
             qvec = assistant.embedder.encode_query(item["question"])
-            dense = [store.chunk(r).chunk_id for r, _ in store.dense_search(qvec, k, store.mask(lang=indexed))]
+            dense = [store.chunk(r).chunk_id
+                     for r, _ in store.dense_search(qvec, k, store.mask(doc_ids=scope, lang=indexed))]
             for split in (item.get("split") or "all", "all") if item.get("split") else ("all",):
                 row = tally.setdefault((split, indexed), {"split": split, "indexed": indexed,
                                                          "asked": "zh" if indexed == "en" else "en", "n": 0,

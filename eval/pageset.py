@@ -7,6 +7,11 @@ so the gold passage of a question is any chunk of its page whose text holds an a
 `contains_answer` does); a meta question's gold is then the document card, or any chunk naming the answer.
 Every item carries its page's split (`eval.splits.real_page_splits`).
 
+A meta question ("Who translated the piece?", "这篇报道是哪天发表的?") names no subject: it is about the page
+a reader has open, and over a folder of 29 pages no retrieval can tell which page "the piece" is. So meta
+items are scoped to their page's documents (`scope`, a doc-id filter that the API, CLI and UI offer), for
+the assistant and the recipe alike; `--meta-unscoped` asks them over everything instead.
+
     rag eval --set ../shared/corpus/real_qa.jsonl --baseline langchain --split measured
 """
 
@@ -89,13 +94,15 @@ def chunks_by_file(store: Store) -> dict[str, list[Chunk]]:
     return out
 
 
-def find_gold(items: list[dict], store: Store) -> dict[str, tuple[str, str]]:
+def find_gold(items: list[dict], store: Store, scope_meta: bool = True) -> dict[str, tuple[str, str]]:
     """Fill each item's `docs` (its page's documents) and, when answerable, its `gold` (the chunks of its page
     holding an alias); returns gold chunk id -> (lang, text), as the runner's gold passages."""
     by_file = chunks_by_file(store)
     passages: dict[str, tuple[str, str]] = {}
     for item in items:
         item["docs"] = sorted({c.doc_id for c in by_file.get(item["file"], [])})
+        if item["kind"] == "meta" and scope_meta:
+            item["scope"] = item["docs"]
         if not item["answers"]:
             continue
         gold = [c for c in by_file.get(item["file"], []) if holds_alias(c, item["answers"])]

@@ -74,6 +74,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, metavar="N",
                    help="ask at most N questions, spread over categories (SQuAD: over paragraphs, and only "
                         "their paragraphs are indexed)")
+    p.add_argument("--meta-unscoped", action="store_true",
+                   help="page sets: ask meta questions ('who translated this article?') over every page, not "
+                        "scoped to their own page (eval/pageset.py)")
     p.add_argument("--one-language", action="store_true",
                    help="page sets: also score retrieval with one language's chunks only, asked in the other "
                         "(eval/crosslingual.py), beside dense search alone")
@@ -206,8 +209,9 @@ def prepare_pages(args: argparse.Namespace, settings: Settings, tmp: Path, path:
         items = take_spread(items, args.limit, lambda it: it["category"])
     assistant = Assistant.build(page_files(every, pages_dir), tmp / "index", settings,
                                 progress=not args.no_progress)
-    passages = find_gold(items, assistant.store)
+    passages = find_gold(items, assistant.store, scope_meta=not args.meta_unscoped)
     config = {"set": str(path), "pages": str(pages_dir), "split": args.split, "questions": len(items),
+              "meta_questions": "asked over every page" if args.meta_unscoped else "scoped to their page",
               "pages_indexed": len(page_files(every, pages_dir)), "chunks": len(assistant.store),
               "no_gold_found": [it["id"] for it in items if it["answers"] and not it["gold"]],
               "embedder": assistant.store.embedder_id, "index": "temporary"}

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from index.text import tokenize
+from index.text import english_tokens
 
 _MAX_SENSES = 4  # the first senses are the common ones
 _MAX_SENSE_WORDS = 4  # longer senses are descriptions, not renderings
@@ -66,6 +66,9 @@ def romanise(pinyin: str) -> str:
 
 def parse_cedict(lines) -> Bridge:
     """A bridge from CC-CEDICT lines ("trad simp [pin1 yin1] /sense/sense/")."""
+    import snowballstemmer
+
+    stemmer = snowballstemmer.stemmer("english")  # its own: parsing runs on a warm-up thread
     zh_to_en: dict[str, list[str]] = defaultdict(list)
     en_to_zh: dict[str, list[str]] = defaultdict(list)
     for line in lines:
@@ -88,7 +91,7 @@ def parse_cedict(lines) -> Bridge:
             if not text or len(text.split()) > _MAX_SENSE_WORDS:
                 continue
             kept += 1
-            tokens = [t for t in tokenize(text) if not t.startswith("#")]
+            tokens = english_tokens(text, stemmer)
             renderings += tokens
             if len(tokens) == 1:
                 for w in words:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index import formats
+from index import formats, pdf
 from index.errors import SourceError
 from index.header import is_heading
 from index.meta import is_credit_line
@@ -73,7 +73,7 @@ def read_document(data: bytes, suffix: str, name: str, stem: str, extra: dict,
     article's metadata."""
     found: dict = {}
     if suffix in formats.BINARY:
-        extracted = formats.read_pdf(data, name) if suffix == ".pdf" else formats.read_docx(data, name)
+        extracted = pdf.read_pdf(data, name) if suffix == ".pdf" else formats.read_docx(data, name)
         text, found = extracted.text, extracted.metadata
     else:
         if suffix in (".html", ".htm"):

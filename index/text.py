@@ -148,6 +148,13 @@ def _stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
+def english_tokens(text: str, stemmer) -> list[str]:
+    """`tokenize`'s tokens for the English words of `text`, stemmed by the caller's own snowball `stemmer`
+    (a stemmer object is not thread-safe: a background thread must not share tokenize's)."""
+    return [stemmer.stemWord(w) for w in _WORD.findall(normalize_width(text).lower())
+            if not _CJK.match(w) and not w.isdigit() and w not in _STOP_EN]
+
+
 _CJK_WORD = re.compile(_CJK.pattern + "+")
 _NAME_TAGS = {"ns", "nr", "nt", "nz", "nrt", "nrfg"}  # jieba's tags for places, people, organisations, other names
 _LANGUAGE_WORD = re.compile(r"英文|中文|英语|汉语|文版")  # "英文版", "英文名": the versions, not names in them

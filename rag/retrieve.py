@@ -23,6 +23,7 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
+from index.card import is_card
 from index.chunk import Chunk
 from index.dictionary import bridge
 from index.store import Store
@@ -39,6 +40,8 @@ class RetrievalParams:
     rerank: float = 0.5  # dense re-rank: share of the best sentence's cosine beside the passage's
     propagate: float = 0.9  # a chunk scores at least this share of its best translation counterpart (0: off)
     bridge_weight: float = 0.0  # weight of dictionary-bridged BM25 over the other language's chunks (0: off)
+    one_card: bool = False  # at most one document card per translation group among the hits (they say the same)
+    bridge_counterparts: bool = False  # a bridged hit also votes for its translation in the question's language
 
     @classmethod
     def load(cls, path: Path = PARAMS_FILE) -> RetrievalParams:
@@ -111,7 +114,8 @@ class HybridSearcher:
             fused = self._propagate(fused, mask)
         dense_of = dict(dense)
         bm25_of = dict(sparse)
-        top = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
+        ranked = sorted(fused.items(), key=lambda kv: -kv[1])
+        top = (self._one_card_per_group(ranked) if p.one_card else ranked)[:k]
         missing = [row for row, _ in top if row not in dense_of]
         if missing:  # chunks reached only by BM25 or a translation link: give them a real cosine too
             vecs = np.asarray(store.vectors[missing])
@@ -127,6 +131,19 @@ class HybridSearcher:
             mask[rows] = False
         return mask
 
+    def _one_card_per_group(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """The ranking without a document card whose translation (the other version's card) ranks higher."""
+        seen: set[str] = set()
+        out = []
+        for row, score in ranked:
+            chunk = self.store.chunk(row)
+            if is_card(chunk):
+                if chunk.group in seen:
+                    continue
+                seen.add(chunk.group)
+            out.append((row, score))
+        return out
+
     def _bridged(self, tokens: list[str], lang: str, mask: np.ndarray | None) -> list[tuple[int, float]]:
         """BM25 over the other language's chunks, the question's words mapped there by the dictionary, plus
         its numbers (canonical in both languages)."""
@@ -140,7 +157,16 @@ class HybridSearcher:
                 weights[t] = weights.get(t, 0.0) + 1.0
         if not weights:
             return []
-        return self.store.bm25_search(list(weights), other, self.params.depth, mask, list(weights.values()))
+        ranked = self.store.bm25_search(list(weights), other, self.params.depth, mask, list(weights.values()))
+        if not self.params.bridge_counterparts:
+            return ranked
+        out, seen = [], set()
+        for row, score in ranked:  # each hit, then its counterparts: the same evidence in the asker's language
+            for r in (row, *map(self.store.row_of, self.store.chunk(row).counterparts)):
+                if r is not None and r not in seen and (mask is None or mask[r]):
+                    seen.add(r)
+                    out.append((r, score))
+        return out
 
     def _sentence_rerank(self, dense: list[tuple[int, float]], qvec: np.ndarray) -> list[tuple[int, float]]:
         """Re-rank dense hits by a mix of the passage cosine and its best sentence's cosine: one sentence

@@ -18,3 +18,40 @@ def test_excluded_chunks_and_only_they_never_come_back(bundled_store, embedder):
 def test_fusion_is_weighted_reciprocal_rank():
     fused = fuse_rankings([[(1, 0.9), (2, 0.8)], [(2, 5.0)]], [0.5, 0.5], rrf_k=60)
     assert fused[2] == 0.5 / 62 + 0.5 / 61 and fused[1] == 0.5 / 61
+
+
+def test_parameters_come_from_the_fitted_file_with_defaults_for_what_it_lacks(tmp_path):
+    import json
+
+    from rag.retrieve import PARAMS_FILE, RetrievalParams
+
+    path = tmp_path / "retrieval.json"
+    path.write_text(json.dumps({"search": {"bm25_weight": 0.2, "rrf_k": 7, "unknown": 1}}))
+    params = RetrievalParams.load(path)
+    assert (params.bm25_weight, params.rrf_k, params.rerank) == (0.2, 7, RetrievalParams().rerank)
+    assert RetrievalParams.load(tmp_path / "absent.json") == RetrievalParams()
+    shipped = json.loads(PARAMS_FILE.read_text())
+    assert shipped["script"] == "python -m eval.fit_retrieval" and shipped["data"]["split"] == "dev"
+    assert RetrievalParams.load() == RetrievalParams(**shipped["search"])
+
+
+def test_a_settings_weight_overrides_the_fitted_one(bundled_store, embedder):
+    assert HybridSearcher(bundled_store, embedder, bm25_weight=0.8).params.bm25_weight == 0.8
+    fitted = HybridSearcher(bundled_store, embedder, bm25_weight=-1.0).params
+    assert fitted.bm25_weight == HybridSearcher(bundled_store, embedder).params.bm25_weight
+
+
+def test_a_one_language_index_is_searched_across_languages_through_the_dictionary(bundled_store, embedder):
+    from dataclasses import replace
+
+    from rag.retrieve import RetrievalParams
+
+    question = "深圳有多少家人工智能企业？"
+    only_en = Filters(lang="en")
+    base = RetrievalParams(bridge_weight=0.0)
+    bridged = HybridSearcher(bundled_store, embedder, params=replace(base, bridge_weight=1.0))
+    plain = HybridSearcher(bundled_store, embedder, params=base)
+    hits = bridged.search(question, "zh", k=5, filters=only_en)
+    assert hits and all(h.chunk.lang == "en" for h in hits)
+    assert bridged._bridged(["深圳", "人工智能"], "zh", None)  # the bridge gives English chunks a lexical vote
+    assert not plain.store.bm25_search(["深圳"], "en", 5)  # same-language BM25 alone has nothing to match there
