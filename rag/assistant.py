@@ -132,7 +132,9 @@ class Assistant(Runnable[Any, Answer]):
         k = k or self.settings.top_k
         hits, qvec = self.retrieve(q, k, filters)
         contexts = tuple(_context(h) for h in hits[:k])
-        candidates = self.reader.read(q, hits, qvec)
+        f = filters or Filters()
+        allowed = self.store.mask(f.doc_ids, f.lang, f.date_from, f.date_to)  # translations obey the filters too
+        candidates = self.reader.read(q, hits, qvec, allowed)
         judgement = judge(q, candidates, self.judge_model, shift=self.settings.abstain_threshold)
         answer = compose(q, judgement, contexts, self._aligned_text)
         if self.llm is not None and generative is not False and not answer.abstained:

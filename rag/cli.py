@@ -155,13 +155,24 @@ def format_answer(answer) -> str:
         lines.append("Sources:")
         for c in answer.citations:
             lines.append(f"  [{c.n}] {c.title} ({c.lang}, {c.chunk_id})")
-            lines.append(f"      \u201c{c.quote[:200]}\u201d")
+            lines.append(f"      \u201c{clip(c.quote, 200)}\u201d")
     elif answer.contexts:
         lines.append("")
         lines.append("Nearest sources:")
         for i, c in enumerate(answer.contexts[:3], start=1):
-            lines.append(f"  {i}. {c.title} ({c.lang}, {c.chunk_id}): {c.text[:100]}")
+            lines.append(f"  {i}. {c.title} ({c.lang}, {c.chunk_id}): {clip(c.text, 100)}")
     return "\n".join(lines)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut at a word (or between Chinese characters) within `limit`, with "…" when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and not "\u4e00" <= cut[-1] <= "\u9fff":
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,;:，、") + "…"
 
 
 def cmd_chat(args) -> int:
