@@ -14,7 +14,7 @@ _ASKS = [
     ("number", re.compile(r"\bhow (many|much|far|long|large|big|low|high|old)\b|"
                           r"\bwhat (is|was) the (total|number|scale|size|one-way|"
                           r"amount|latency|percentage|share)|\bwhat percentage|多少|几[个家只条座天年位名]|"
-                          r"多大|多远|多久|规模|时延|比例|百分之|占比|\brate\b|\bpercentage\b|\bproportion\b|"
+                          r"多大|多远|多久|多长|多高|多宽|多深|多快|几岁|规模|时延|比例|百分之|占比|\brate\b|\bpercentage\b|\bproportion\b|"
                           r"\bwhat (?:is|was|are|were) (?:the |its |their |[\w&.-]+'s )?(?:[\w-]+ ){0,2}?(?:price|cost|"
                           r"revenue|population|valuation|budget|salary|turnover|profit)s?\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\bwhat (year|month|date|day|time|hour)\b|\bat what (time|hour)\b|几点|"
