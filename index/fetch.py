@@ -10,6 +10,7 @@ still indexed. Standard library only (urllib): one GET needs no more.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import re
 import socket
 import time
@@ -86,6 +87,8 @@ def fetch(url: str, *, timeout: float, max_bytes: int) -> Page:
                     raise SourceError(url, f"page is over {limit}")
                 if time.monotonic() > deadline:
                     raise SourceError(url, f"timed out after {timeout:g} s (raise RAG_FETCH_TIMEOUT to wait longer)")
+            if length and length.isdigit() and len(body) < int(length):
+                raise SourceError(url, f"the page was cut short ({len(body)} of {int(length)} bytes arrived)")
             charset = response.headers.get_content_charset()
             final_url = response.geturl()
     except urllib.error.HTTPError as e:
@@ -98,7 +101,7 @@ def fetch(url: str, *, timeout: float, max_bytes: int) -> Page:
         raise SourceError(url, f"could not be fetched ({e.reason})") from None
     except TimeoutError:
         raise SourceError(url, f"timed out after {timeout:g} s (raise RAG_FETCH_TIMEOUT to wait longer)") from None
-    except (OSError, ValueError) as e:  # connection reset, bad status line, malformed URL
+    except (OSError, ValueError, http.client.HTTPException) as e:  # reset, cut short, bad status line, bad URL
         raise SourceError(url, f"could not be fetched ({type(e).__name__}: {e})") from None
     data = bytes(body)
     encoding = known_encoding(charset) or (declared_charset(data) if suffix == ".html" else None)

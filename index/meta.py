@@ -35,14 +35,14 @@ _CHROME = [re.compile(p, re.IGNORECASE) for p in (
 # A menu: three or more short items separated by | or spaces ("首页 | 双语新闻 | 双语读物 | 双语名著 |").
 _MENU = re.compile(r"^\s*[^|｜\n]{1,8}(\s*[|｜]\s*[^|｜\n]{1,8}){2,}\s*[|｜]?\s*$")
 # A page title with the site name after an underscore or dash ("中国出口连续第四个月下降_OK阅读网").
-_SITE_SUFFIX = re.compile(r"^(?P<title>.{4,}?)\s*[_｜]\s*[^_｜\s]{2,20}(网|網|站|net|com|cn)$", re.IGNORECASE)
+SITE_SUFFIX = re.compile(r"^(?P<title>.{4,}?)\s*[_｜]\s*[^_｜\s]{2,20}(网|網|站|net|com|cn)$", re.IGNORECASE)
 
 
 def is_chrome(line: str) -> bool:
     """Page furniture rather than article text."""
     line = line.strip()
     return bool(line) and len(line) <= 400 and (any(rx.search(line) for rx in _CHROME) or bool(_MENU.match(line))
-                           or bool(_SITE_SUFFIX.match(line)))
+                           or bool(SITE_SUFFIX.match(line)))
 
 
 _COPYRIGHT = [re.compile(p, re.IGNORECASE) for p in (

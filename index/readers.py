@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index import formats
+from index import formats, pdf
 from index.errors import SourceError
+from index.header import is_heading
 from index.meta import is_credit_line
-from index.page import describe_set_apart, is_heading, read_page, sectioned, unwrap
+from index.page import describe_set_apart, read_page, sectioned, unwrap
 from index.text import Lang, detect_lang, normalize_width
 
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".jsonl", ".pdf", ".docx")
@@ -72,7 +73,7 @@ def read_document(data: bytes, suffix: str, name: str, stem: str, extra: dict,
     article's metadata."""
     found: dict = {}
     if suffix in formats.BINARY:
-        extracted = formats.read_pdf(data, name) if suffix == ".pdf" else formats.read_docx(data, name)
+        extracted = pdf.read_pdf(data, name) if suffix == ".pdf" else formats.read_docx(data, name)
         text, found = extracted.text, extracted.metadata
     else:
         if suffix in (".html", ".htm"):

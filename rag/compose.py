@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from index.text import numbers_in, tokenize
-from rag.facts import DATE, UNIT, counted_after, new_names, respective_pairs
+from rag.facts import DATE, UNIT, counted_after, measured_at, new_names, respective_pairs
 from rag.judge import Judgement
 from rag.question import Question
 from rag.read import Candidate
@@ -26,6 +26,7 @@ _CLAUSE = re.compile(r"(?<=[;:，；：、—])\s*|(?<=,)(?!\d{3}(?!\d))\s*")  #
 _TITLE = re.compile(r"[“\"《「『]([^”\"》」』]{2,80})[”\"》」』]")
 _NAME_QUESTION = re.compile(r"^\s*(?:which|what)\s+[a-z-]+|\bname of\b|哪|什么|叫什么", re.I)
 _QUOTE_LIMIT = 300  # characters: a longer sentence is quoted by its best part
+_WHOLE_LIMIT = 480  # ... unless it is the whole of a descriptive answer
 
 
 def compose(q: Question, judgement: Judgement, contexts: tuple[Context, ...], aligned_text) -> Answer:
@@ -66,13 +67,14 @@ def _topic(question: str) -> str:
 
 
 def _shown(c: Candidate, q: Question) -> str:
-    """The sentence as quoted: a descriptive answer gets the whole sentence a clause was cut from; a very long
-    sentence its best part (verbatim, contiguous)."""
-    quote = whole_sentence(c.hit.chunk, c.quote) if q.kind is None else c.quote
-    return quote if len(quote) <= _QUOTE_LIMIT else best_part(quote, q)
+    """The sentence as quoted: a descriptive, place or name answer gets the whole sentence a clause was cut from;
+    a very long sentence its best part (verbatim, contiguous)."""
+    if q.kind in (None, "place", "name") and len(whole := whole_sentence(c.hit.chunk, c.quote)) <= _WHOLE_LIMIT:
+        return whole
+    return c.quote if len(c.quote) <= _QUOTE_LIMIT else best_part(c.quote, q)
 
 
-def whole_sentence(chunk, quote: str, limit: int = 320) -> str:
+def whole_sentence(chunk, quote: str, limit: int = 480) -> str:
     """The full sentence a clause was cut from (verbatim, from the passage), when it is at most `limit`
     characters: "driven by Guangzhou and Shenzhen, centered in the Pearl River Delta" is one statement."""
     spans, text = chunk.sentences, chunk.text
@@ -149,12 +151,16 @@ def _clause(quote: str, q: Question) -> str | None:
 
 
 def _number_span(quote: str, q: Question, closeness) -> str | None:
-    for item, (a, b) in respective_pairs(quote):  # "1.3 ms and 1.66 ms respectively": the value of the item asked
-        if set(q.tokens) & set(tokenize(item)):
-            unit = UNIT.match(quote, b)
-            return quote[a : unit.end() if unit else b].strip()
+    pairs = respective_pairs(quote)  # "1.3 ms and 1.66 ms respectively": the value of the item asked
+    for words in (set(tokenize(q.text)), set(q.tokens)):  # the turn's own words first ("那到深圳呢？")
+        for item, (a, b) in pairs:
+            if words & set(tokenize(item)):
+                unit = UNIT.match(quote, b)
+                return quote[a : unit.end() if unit else b].strip()
     spans = []
     for start, end, _ in numbers_in(quote):
+        if q.measure and not measured_at(quote, start, end, q.measure):
+            continue  # "how much was invested": not the 3 centres before the 62.1 billion yuan
         if q.counted and quote.isascii() == q.searched.isascii() and not counted_after(quote, end, q.counted):
             continue  # "how many racks": not the number of projects before it
         if re.fullmatch(r"(19|20)\d{2}", quote[start:end]) and "年" not in q.searched:

@@ -80,11 +80,15 @@ def measures(text: str, measure: str) -> bool:
     """A number in `text` carrying the measure's unit ("62.1 billion yuan", "621亿元", "30%", "$72bn")."""
     if measure == "rate" and "百分之" in text:
         return True
-    unit = _MEASURE_UNIT[measure]
-    return any(unit.match(text, end)
-               or (measure == "money" and _MONEY_BEFORE.search(text[max(0, start - 2) : start]))
-               or (measure == "people" and _POPULATION_BEFORE.search(text[max(0, start - 16) : start]))
-               for start, end, _ in numbers_in(text))
+    return any(measured_at(text, start, end, measure) for start, end, _ in numbers_in(text))
+
+
+def measured_at(text: str, start: int, end: int, measure: str) -> bool:
+    """Whether the number at text[start:end] carries the measure's unit."""
+    return bool(_MEASURE_UNIT[measure].match(text, end)
+                or (measure == "money" and _MONEY_BEFORE.search(text[max(0, start - 2) : start]))
+                or (measure == "people" and _POPULATION_BEFORE.search(text[max(0, start - 16) : start]))
+                or (measure == "rate" and text[max(0, start - 3) : start] == "百分之"))
 
 
 def counts_thing(text: str, counted: tuple[str, ...]) -> bool:

@@ -30,6 +30,8 @@ ABSTAIN_FEATURES = (
                                   "no_coverage", "other_language", "unreadable", "new_words", "new_names",
                                   "counted_for_others", "total_for_others", "pairs_others")),
     "kind_number", "kind_date", "kind_who", "kind_place", "kind_name", "kind_none", "meta",
+    # what no passage read says: names of the question missing from every one, a place no passage mentions
+    "all_names_missing", "all_chinese_missing", "all_place_unknown", "any_typed_event",
 )
 
 
@@ -71,7 +73,11 @@ def abstain_features(ranked: tuple[Candidate, ...], scores: tuple[float, ...]) -
     top = np.array(scores[:3])
     f = {"top_score": scores[0], "margin": scores[0] - (scores[1] if len(scores) > 1 else scores[0] - 5.0),
          "top3_mean": float(top.mean()), "typed_share": sum(c.typed for c in ranked[:5]) / min(5, len(ranked)),
-         "max_passage_sim": max(c.feature("passage_sim") for c in ranked)}
+         "max_passage_sim": max(c.feature("passage_sim") for c in ranked),
+         "all_names_missing": min(c.feature("names_missing") for c in ranked),
+         "all_chinese_missing": min(c.feature("chinese_missing") for c in ranked),
+         "all_place_unknown": min(c.feature("place_unknown") for c in ranked),
+         "any_typed_event": float(any(c.typed and c.feature("event_match") for c in ranked))}
     for name in ABSTAIN_FEATURES:
         if name.startswith("best_"):
             f[name] = best.feature(name[5:])
@@ -151,11 +157,18 @@ def _chosen(q: Question, ranked: tuple[Candidate, ...], scores: tuple[float, ...
 
 
 def _same_fact_in(ranked: tuple[Candidate, ...], foreign: Candidate, lang: str) -> Candidate | None:
-    """The best sentence in `lang` that states the same figures as the foreign one, if any."""
+    """The best sentence in `lang` that says what the foreign one says: its aligned translation (carrying the
+    fact asked for when the foreign one does), or one that states the same figures."""
+    def translates(c: Candidate) -> bool:
+        return _overlaps(c.translation, foreign.quote) or _overlaps(foreign.translation, c.quote)
+
+    mine = [c for c in ranked if c.lang == lang]
+    if found := next((c for c in mine if translates(c) and (c.typed or not foreign.typed)), None):
+        return found
     figures = {v for _, _, v in numbers_in(foreign.quote)}
     if not figures:
         return None
-    return next((c for c in ranked if c.lang == lang and figures <= {v for _, _, v in numbers_in(c.quote)}), None)
+    return next((c for c in mine if figures <= {v for _, _, v in numbers_in(c.quote)}), None)
 
 
 def _translation_with_kind(ranked: tuple[Candidate, ...], best: Candidate) -> Candidate | None:

@@ -54,6 +54,14 @@ def site(tmp_path_factory):
         def do_GET(self):
             if self.path == "/slow":
                 time.sleep(SLOW_S)
+            if self.path == "/cut-short":  # promises 1000 bytes, sends 20 and hangs up
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", "1000")
+                self.end_headers()
+                self.wfile.write(b"<p>the beginning of a")
+                self.close_connection = True
+                return
             if self.path in ("/slow", "/trickle"):
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html")
@@ -128,6 +136,7 @@ def test_redirect_is_followed_and_a_redirect_loop_is_refused(site):
     ("/broken", "HTTP 500"),
     ("/big.html", "over the 0.1 MB limit"),
     ("/logo.png", "not a web page or document (Content-Type: image/png)"),
+    ("/cut-short", "the page was cut short (21 of 1000 bytes arrived)"),
 ])
 def test_bad_url_is_refused_naming_it_and_the_reason(site, path, reason):
     started = time.monotonic()
