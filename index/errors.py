@@ -30,6 +30,10 @@ class IndexLockedError(RagError):
     """Another process is writing the index."""
 
 
+class IndexWriteError(RagError):
+    """The index could not be written (read-only folder, full disk); the previous version still answers."""
+
+
 class QuestionError(RagError):
     """The question or its history cannot be used as given."""
 

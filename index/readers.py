@@ -4,11 +4,14 @@ translation group, keeps the metadata."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 from index import formats, pdf
@@ -44,26 +47,57 @@ class Article:
 
 
 def iter_source_files(paths: list[Path]) -> Iterator[Path]:
-    """Every file named, and every supported file inside the folders named (sorted, recursive)."""
+    """Every file named, and every entry with a supported suffix inside the folders named (sorted, recursive;
+    symlinked folders are not followed). Entries that are not regular files (FIFOs, broken or looping
+    symlinks) are yielded too, so that `read_source` refuses them by name instead of skipping them silently."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED)
+            yield from sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED and not p.is_dir())
         else:
             yield path
 
 
 def read_source(path: Path, max_bytes: int = 50 * 2**20) -> list[Article]:
-    """The articles in one file. Raises SourceError naming the file and the reason."""
-    if not path.exists():
-        raise SourceError(str(path), "no such file or folder")
+    """The articles in one file. Raises SourceError naming the file and the reason; nothing else escapes."""
+    data = read_bytes(path, max_bytes)
+    return read_document(data, path.suffix.lower(), str(path), _slug(path.stem), {"path": str(path)})
+
+
+def read_bytes(path: Path, max_bytes: int = 50 * 2**20) -> bytes:
+    """The bytes of a regular, readable, supported file under the size limit. Checked with stat() before the
+    file is opened: a FIFO, socket or device is refused without being opened (opening a FIFO would block)."""
+    name = str(path)
+    try:
+        info = path.stat()
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise SourceError(name, "is a symbolic link loop (it points back to itself)") from None
+        if e.errno == errno.ENOENT:
+            reason = "is a broken symbolic link" if path.is_symlink() else "no such file or folder"
+            raise SourceError(name, reason) from None
+        raise SourceError(name, f"cannot be read ({e.strerror or e})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise SourceError(name, "is a folder; name the folder itself to index what it holds")
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode) else \
+            "a socket" if stat.S_ISSOCK(info.st_mode) else "a device or other special file"
+        raise SourceError(name, f"is {kind}, not a regular file; refused without reading it")
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
-        raise SourceError(str(path), f"unsupported file type '{suffix or '(none)'}' (use {', '.join(SUPPORTED)})")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise SourceError(str(path), f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit "
-                                     "(raise RAG_MAX_FILE_MB to allow it)")
-    return read_document(path.read_bytes(), suffix, str(path), _slug(path.stem), {"path": str(path)})
+        raise SourceError(name, f"unsupported file type '{suffix or '(none)'}' (use {', '.join(SUPPORTED)})")
+    if info.st_size > max_bytes:
+        raise SourceError(name, f"file is {info.st_size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB "
+                                "limit (raise RAG_MAX_FILE_MB to allow it)")
+    try:
+        with open(path, "rb") as f:
+            data = f.read(max_bytes + 1)
+    except PermissionError:
+        raise SourceError(name, "permission denied: this user may not read the file") from None
+    except OSError as e:
+        raise SourceError(name, f"cannot be read ({e.strerror or e})") from None
+    if len(data) > max_bytes:  # it grew after stat()
+        raise SourceError(name, f"file is over the {max_bytes / 2**20:.0f} MB limit (raise RAG_MAX_FILE_MB)")
+    return data
 
 
 def read_document(data: bytes, suffix: str, name: str, stem: str, extra: dict,
@@ -71,6 +105,14 @@ def read_document(data: bytes, suffix: str, name: str, stem: str, extra: dict,
     """The articles in the bytes of one source whose format `suffix` names (a file's, or a fetched page's).
     `encoding` is the one the source declared (an HTTP charset); `extra` (path or url) goes into every
     article's metadata."""
+    try:
+        return _read_document(data, suffix, name, stem, extra, encoding)
+    except RecursionError:  # JSON, HTML or a PDF nested 100,000 deep
+        raise SourceError(name, "nested too deeply to read") from None
+
+
+def _read_document(data: bytes, suffix: str, name: str, stem: str, extra: dict,
+                   encoding: str | None) -> list[Article]:
     found: dict = {}
     if suffix in formats.BINARY:
         extracted = pdf.read_pdf(data, name) if suffix == ".pdf" else formats.read_docx(data, name)
@@ -78,7 +120,7 @@ def read_document(data: bytes, suffix: str, name: str, stem: str, extra: dict,
     else:
         if suffix in (".html", ".htm"):
             encoding = encoding or formats.declared_charset(data)  # <meta charset="big5">
-        text = data.decode(encoding, errors="replace") if encoding else decode(data, name)
+        text = strip_controls(data.decode(encoding, errors="replace")) if encoding else decode(data, name)
         if not text.strip():
             raise SourceError(name, "file is empty")
         if suffix in (".html", ".htm"):
@@ -96,30 +138,101 @@ def read_document(data: bytes, suffix: str, name: str, stem: str, extra: dict,
 
 
 def decode(data: bytes, name: str) -> str:
-    """UTF-8 (BOM or not), UTF-16 with BOM, or GB18030/GBK; anything else is refused as binary."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
+    """The text of a file in UTF-8 (BOM or not), UTF-16 with a BOM, or GB18030/GBK. Never guesses: bytes that
+    fit none of them cleanly are refused with the reason and the byte offset, never decoded with replacement
+    characters or as the wrong encoding. Control characters (other than tab, newline, carriage return, form
+    feed) are removed; a file with many of them, or with any NUL character, is refused as binary."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    if b"\x00" in data[:8192]:
-        raise SourceError(name, "looks like a binary file (NUL bytes), not text")
-    for encoding in ("utf-8", "gb18030"):
         try:
-            text = data.decode(encoding)
+            text = data[2:].decode("utf-16-le" if data[:2] == b"\xff\xfe" else "utf-16-be")
+        except UnicodeDecodeError as e:
+            raise SourceError(name, f"is not valid UTF-16 ({_why(e, len(data), 2)}); re-save it as UTF-8") \
+                from None
+    elif data.startswith(b"\xef\xbb\xbf"):
+        text = _utf8(data[3:], name, 3)
+    else:
+        if (nul := data.find(b"\x00")) >= 0:
+            raise SourceError(name, f"looks like a binary file (NUL byte at offset {nul}), not text")
+        try:
+            text = data.decode("utf-8")
         except UnicodeDecodeError:
-            continue
-        controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\t\n\r\f")
-        if controls > 0.01 * min(len(text), 8192):
-            raise SourceError(name, "looks like a binary file (control characters), not text")
-        return text
-    raise SourceError(name, "is neither UTF-8, UTF-16 (with BOM) nor GB18030/GBK text")
+            text = _gb18030(data, name)
+    if (nul := text.find("\x00")) >= 0:
+        raise SourceError(name, f"looks like a binary file (NUL character at position {nul}), not text")
+    head = text[:8192]
+    if len(_CONTROL.findall(head)) > 0.01 * len(head):
+        raise SourceError(name, "looks like a binary file (control characters), not text")
+    return strip_controls(text)
+
+
+# C0 controls but tab, newline, carriage return; DEL; C1 controls. Form feed and vertical tab become newlines.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    """`text` without control characters (ESC, BEL, backspace, C1 ...): nothing stored can drive a terminal."""
+    return _CONTROL.sub("", text.replace("\x0b", "\n").replace("\x0c", "\n"))
+
+
+def _utf8(data: bytes, name: str, skipped: int = 0) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SourceError(name, f"is not valid UTF-8 ({_why(e, len(data), 1, skipped)}); re-save it as UTF-8") \
+            from None
+
+
+def _why(e: UnicodeDecodeError, size: int, unit: int, skipped: int = 0) -> str:
+    if size % 2 and unit == 2:
+        return f"odd byte count {size}"
+    return f"{e.reason} at byte {e.start + skipped}: {e.object[e.start:e.start + 4].hex(' ')}"
+
+
+def _gb18030(data: bytes, name: str) -> str:
+    """GB18030/GBK when the bytes are Chinese text in it; otherwise a refusal that says why.
+
+    A file that is mostly valid UTF-8 with a few stray bytes (one cp1252 "é" in an English page) also decodes
+    as GB18030, into nonsense ("Café" -> "Caf茅"): it is refused naming the first stray byte instead. Real GBK
+    Chinese text is hardly ever valid UTF-8, and nearly all of its characters are in the GB2312 core."""
+    as_utf8 = data.decode("utf-8", errors="surrogateescape")
+    stray = len(_STRAY.findall(as_utf8))
+    valid = sum(1 for ch in as_utf8 if ord(ch) > 127) - stray
+    first = next(i for i, ch in enumerate(as_utf8) if "\udc80" <= ch <= "\udcff")
+    offset = len(as_utf8[:first].encode("utf-8", errors="surrogateescape"))
+    where = f"first at byte {offset}: {data[offset:offset + 1].hex()}"
+    if valid >= stray:
+        raise SourceError(name, f"is UTF-8 with {stray} invalid byte(s) ({where}), perhaps from another "
+                                "encoding such as cp1252; re-save it as UTF-8")
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise SourceError(name, f"is neither UTF-8 ({where}), UTF-16 (with BOM) nor GB18030/GBK text; "
+                                "re-save it as UTF-8") from None
+    wide = [ch for ch in text if ord(ch) > 127]
+    core = sum(1 for ch in wide if _in_gb2312(ch))
+    if core < 0.8 * len(wide):
+        raise SourceError(name, f"is not UTF-8 ({where}), and read as GB18030 it gives unlikely characters "
+                                f"({len(wide) - core} of {len(wide)} outside common Chinese); re-save it as UTF-8")
+    return text
+
+
+_STRAY = re.compile("[\udc80-\udcff]")
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 # ---------------------------------------------------------------- JSONL
 
 
 def parse_jsonl(text: str, name: str) -> Iterator[Article]:
-    """One article per line: {"id", "title", "text", "lang"?, "group"?, "url"?, "date"?, "source"?}."""
+    """One article per line: {"id", "title", "text", "lang"?, "group"?, "url"?, "date"?, "source"?,
+    "authors"?}. A field of the wrong type is refused naming the line and the field."""
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -127,11 +240,11 @@ def parse_jsonl(text: str, name: str) -> Iterator[Article]:
             row = json.loads(line)
         except json.JSONDecodeError as e:
             raise SourceError(name, f"line {number}: not valid JSON ({e.msg})") from None
+        except RecursionError:
+            raise SourceError(name, f"line {number}: JSON nested too deeply") from None
         if not isinstance(row, dict):
             raise SourceError(name, f"line {number}: expected a JSON object")
-        for key in ("id", "text"):
-            if not isinstance(row.get(key), str) or not row[key].strip():
-                raise SourceError(name, f"line {number}: field '{key}' is missing or not a non-empty string")
+        row = _checked_row(row, name, number)
         body = [Paragraph(p) for p in _unwrap_blocks(row["text"])]
         lang = row.get("lang") or detect_lang(row["text"]) or "en"
         if lang not in ("en", "zh"):
@@ -141,11 +254,61 @@ def parse_jsonl(text: str, name: str) -> Iterator[Article]:
         if "source" in metadata:  # the old name of the outlet
             metadata.setdefault("outlet", metadata["source"])
         metadata["line"] = number
-        yield Article(doc_id, str(row.get("title") or row["id"]), lang, _slug(str(row.get("group") or doc_id)),
+        yield Article(doc_id, row.get("title") or row["id"], lang, _slug(row.get("group") or doc_id),
                       tuple(_sectioned(body)), metadata)
 
 
+_STRING_FIELDS = ("id", "text", "title", "lang", "group", "url", "source", "outlet", "date")
+_ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
+
+def _checked_row(row: dict, name: str, number: int) -> dict:
+    """The row's known fields, type-checked and stripped of control characters; unknown fields are ignored."""
+    def refuse(key: str, want: str) -> SourceError:
+        got = type(row[key]).__name__ if key in row else "missing"
+        return SourceError(name, f"line {number}: field '{key}' must be {want}, not {got}")
+
+    out: dict = {}
+    for key in _STRING_FIELDS:
+        value = row.get(key)
+        if value is None and key not in ("id", "text"):
+            continue
+        if not isinstance(value, str) or (key in ("id", "text") and not value.strip()):
+            if key in ("id", "text"):
+                raise SourceError(name, f"line {number}: field '{key}' is missing or not a non-empty string")
+            raise refuse(key, "a string")
+        out[key] = strip_controls(value)
+    if out.get("lang") and out["lang"] not in ("en", "zh"):
+        raise SourceError(name, f"line {number}: field 'lang' must be 'en' or 'zh', not {out['lang']!r}")
+    if "date" in out and not _is_iso_date(out["date"]):
+        raise SourceError(name, f"line {number}: field 'date' must be an ISO date (2024-05-31), not "
+                                f"{out['date'][:40]!r}")
+    authors = row.get("authors")
+    if authors is not None:
+        if isinstance(authors, str):
+            authors = [authors]
+        if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
+            raise refuse("authors", "a string or a list of strings")
+        out["authors"] = [strip_controls(a) for a in authors]
+    return out
+
+
+def _is_iso_date(value: str) -> bool:
+    """YYYY, YYYY-MM, YYYY-MM-DD, or a full ISO date-time, naming a real day."""
+    try:
+        if len(value) > 10:
+            datetime.fromisoformat(value)
+        elif _ISO_DATE.fullmatch(value):
+            date.fromisoformat((value + "-01-01")[:10] if len(value) < 10 else value)
+        else:
+            return False
+    except ValueError:
+        return False
+    return True
+
+
 # ---------------------------------------------------------------- plain text and web-page dumps
+
 
 
 def parse_page(text: str, stem: str, known: dict | None = None) -> list[Article]:

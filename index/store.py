@@ -12,7 +12,10 @@ Layout of an index directory (no pickle anywhere: JSON, numpy and FAISS's own fo
     DIR/v-<stamp>/bm25-<lang>.* BM25 term counts per language
 
 A write builds a whole new version next to the live one and then swaps CURRENT, so a crash or kill at any
-moment leaves the previous version answering.
+moment leaves the previous version answering. Old versions are deleted after the swap, but a reader in another
+process keeps serving the version it opened: it holds every file of it open (memory maps, and one open
+descriptor for chunks.jsonl), and on POSIX a deleted file stays readable through them. Readers notice the new
+CURRENT and reopen (`Assistant._refresh`).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import numpy as np
 
 from index.bm25 import BM25Index
 from index.chunk import Chunk
-from index.errors import IndexLockedError, IndexMismatchError, IndexNotFoundError
+from index.errors import IndexLockedError, IndexMismatchError, IndexNotFoundError, IndexWriteError
 from index.text import tokenize
 
 log = logging.getLogger(__name__)
@@ -64,6 +67,11 @@ class Store:
         self.doc_of = doc_of if doc_of is not None else np.zeros(len(vectors), dtype="int32")
         self.faiss = faiss_index
         self.bm25 = bm25 or {}
+        self.version: str | None = None  # the version directory's name, for a store loaded from disk
+        # Open once and read with pread: the data stays readable after a rebuild deletes the file, and threads
+        # do not share a file position.
+        self._chunk_handle = open(chunk_file, "rb") if chunk_file is not None else None
+        self._chunk_bytes = os.fstat(self._chunk_handle.fileno()).st_size if self._chunk_handle else 0
         self._lazy_chunk = lru_cache(maxsize=4096)(self._read_chunk)
 
     # ------------------------------------------------------------ construction
@@ -84,8 +92,19 @@ class Store:
 
     @classmethod
     def load(cls, directory: str | Path, expect_embedder: str | None = None) -> Store:
-        """The live version under `directory`, memory-mapped where possible."""
-        version = current_version(Path(directory))
+        """The live version under `directory`, memory-mapped where possible. A version deleted by a writer
+        while it was being opened is retried with the new CURRENT."""
+        for _ in range(10):
+            version = current_version(Path(directory))
+            try:
+                return cls._load_version(directory, version, expect_embedder)
+            except (OSError, RuntimeError):  # FAISS says RuntimeError for a file it cannot open
+                if version.exists() and current_version(Path(directory)) == version:
+                    raise  # not a rebuild under us: a real problem, shown as it is
+        raise IndexNotFoundError(f"{directory}: the index changed ten times while it was being opened; try again")
+
+    @classmethod
+    def _load_version(cls, directory: str | Path, version: Path, expect_embedder: str | None) -> Store:
         manifest = json.loads((version / "manifest.json").read_text())
         if manifest.get("format_version") != FORMAT_VERSION:
             raise IndexMismatchError(
@@ -106,6 +125,7 @@ class Store:
                    lang_of=np.load(version / "rows.lang.npy", allow_pickle=False),
                    doc_of=np.load(version / "rows.doc.npy", allow_pickle=False), faiss_index=index, bm25=bm25)
         store.sentence_start = np.load(version / "sentence_start.npy", allow_pickle=False)
+        store.version = version.name
         return store
 
     # ------------------------------------------------------------ reading
@@ -123,9 +143,9 @@ class Store:
         return self._lazy_chunk(int(row))
 
     def _read_chunk(self, row: int) -> Chunk:
-        with open(self._chunk_file, "rb") as f:
-            f.seek(int(self._offsets[row]))
-            return Chunk.from_dict(json.loads(f.readline()))
+        start = int(self._offsets[row])
+        end = int(self._offsets[row + 1]) if row + 1 < len(self._offsets) else self._chunk_bytes
+        return Chunk.from_dict(json.loads(os.pread(self._chunk_handle.fileno(), end - start, start)))
 
     def sentence_vecs(self, row: int) -> np.ndarray:
         """(n_sentences of chunk `row`, dim) float32."""
@@ -134,8 +154,8 @@ class Store:
 
     def chunks(self) -> list[Chunk]:
         if self._chunks is None:
-            with open(self._chunk_file, encoding="utf-8") as f:
-                self._chunks = [Chunk.from_dict(json.loads(line)) for line in f]
+            data = os.pread(self._chunk_handle.fileno(), self._chunk_bytes, 0)
+            self._chunks = [Chunk.from_dict(json.loads(line)) for line in data.splitlines()]
         return self._chunks
 
     def row_of(self, chunk_id: str) -> int | None:
@@ -283,10 +303,13 @@ class Store:
     def save(self, directory: str | Path) -> Path:
         """Write this store as the new live version of `directory`; the old version stays until the swap."""
         directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
         version = directory / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
         tmp = directory / f".tmp-{version.name}"
-        tmp.mkdir()
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            tmp.mkdir()
+        except OSError as e:
+            raise _write_error(directory, e) from None
         try:
             chunks = self.chunks()
             offsets = []
@@ -313,6 +336,9 @@ class Store:
                 os.fsync(f.fileno())
             os.replace(pointer, directory / "CURRENT")  # the atomic switch
             _fsync_dir(directory)
+        except OSError as e:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise _write_error(directory, e) from None
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -322,6 +348,11 @@ class Store:
         for stale in directory.glob(".tmp-v-*"):
             shutil.rmtree(stale, ignore_errors=True)
         return version
+
+
+def _write_error(directory: Path, e: OSError) -> IndexWriteError:
+    return IndexWriteError(f"cannot write the index in {directory}: {e.strerror or e}; the previous index is "
+                           "unchanged (free some space or choose a writable folder with --index)")
 
 
 def _append(old: np.ndarray, new: np.ndarray) -> np.ndarray:
@@ -378,10 +409,14 @@ def current_version(directory: Path) -> Path:
     pointer = directory / "CURRENT"
     if not pointer.exists():
         raise IndexNotFoundError(f"no index in {directory}: build one with `rag index --index {directory}`")
-    version = directory / pointer.read_text().strip()
-    if not (version / "manifest.json").exists():
-        raise IndexNotFoundError(f"{directory}: CURRENT names {version.name}, which is missing; rebuild the index")
-    return version
+    name = pointer.read_text().strip()
+    while not (directory / name / "manifest.json").exists():
+        # A writer may have switched CURRENT and deleted the version named a moment ago: read it again.
+        again = pointer.read_text().strip()
+        if again == name:
+            raise IndexNotFoundError(f"{directory}: CURRENT names {name}, which is missing; rebuild the index")
+        name = again
+    return directory / name
 
 
 def index_size_bytes(directory: Path) -> int:
@@ -392,8 +427,12 @@ def index_size_bytes(directory: Path) -> int:
 @contextmanager
 def write_lock(directory: Path):
     """One writer at a time per index directory (readers never wait)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / ".lock", "w") as handle:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle = open(directory / ".lock", "w")  # closed by the with below
+    except OSError as e:
+        raise _write_error(directory, e) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 from typing import Literal
@@ -54,25 +55,30 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     """
     spans: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n]+", text):
-        start = line.start()
-        cuts = []
-        for m in _ZH_END.finditer(line.group()):
-            cuts.append(m.end())
-        for m in _EN_END.finditer(line.group()):
-            before = line.group()[: m.start() + 1]
-            word = re.search(r"([A-Za-z.]+)\.$", before)
+        start, body = line.start(), line.group()  # group() copies: take it once per line, not per sentence
+        cuts = [m.end() for m in _ZH_END.finditer(body)]
+        for m in _EN_END.finditer(body):
+            # Only the word before the stop decides (abbreviation, initial, unit), so look at a bounded window:
+            # searching the whole prefix at every stop made a long line quadratic.
+            before = body[max(0, m.start() + 1 - _WINDOW) : m.start() + 1]
+            word = _WORD_BEFORE_STOP.search(before)
             if word and word.group(1).lower().rstrip(".") in _ABBREVIATIONS \
-                    and not re.search(r"\d\s*[a-z]+\.$", before):  # "1.3 ms." is a unit, not "Ms."
+                    and not _UNIT_BEFORE_STOP.search(before):  # "1.3 ms." is a unit, not "Ms."
                 continue
             if word and len(word.group(1)) == 1 and word.group(1).isupper():  # initials: "J. Smith"
                 continue
             cuts.append(m.end())
         prev = 0
-        for cut in sorted(set(cuts)) + [len(line.group())]:
+        for cut in sorted(set(cuts)) + [len(body)]:
             if cut > prev:
                 _append_trimmed(spans, text, start + prev, start + cut)
                 prev = cut
     return spans
+
+
+_WINDOW = 64  # characters before a full stop that decide whether it ends a sentence
+_WORD_BEFORE_STOP = re.compile(r"([A-Za-z.]+)\.$")
+_UNIT_BEFORE_STOP = re.compile(r"\d\s*[a-z]+\.$")
 
 
 def _append_trimmed(spans: list[tuple[int, int]], text: str, a: int, b: int) -> None:
@@ -80,8 +86,11 @@ def _append_trimmed(spans: list[tuple[int, int]], text: str, a: int, b: int) -> 
         a += 1
     while b > a and text[b - 1].isspace():
         b -= 1
-    if b > a and re.search(r"\w", text[a:b]):
+    if b > a and _HAS_WORD.search(text, a, b):
         spans.append((a, b))
+
+
+_HAS_WORD = re.compile(r"\w")
 
 
 # ---------------------------------------------------------------- numbers
@@ -143,9 +152,13 @@ def _stemmer():
     return snowballstemmer.stemmer("english")
 
 
+_STEM_LOCK = threading.Lock()  # a snowball stemmer keeps its word in the object: two threads at once corrupt it
+
+
 @lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
-    return _stemmer().stemWord(word)
+    with _STEM_LOCK:
+        return _stemmer().stemWord(word)
 
 
 def english_tokens(text: str, stemmer) -> list[str]:

@@ -49,7 +49,10 @@ class TokenCache:
 
     def _read_shard(self, keys_file: Path, wanted: set[str]) -> None:
         stem = keys_file.name.removesuffix(".keys.json")
-        rows = [(i, k) for i, k in enumerate(json.loads(keys_file.read_text())) if k in wanted]
+        keys = json.loads(keys_file.read_text())
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise ValueError("the keys file is not a list of keys")  # valid JSON of the wrong shape
+        rows = [(i, k) for i, k in enumerate(keys) if k in wanted]
         if not rows:
             return
         offsets = np.load(keys_file.with_name(f"{stem}.offsets.npy"), allow_pickle=False)
@@ -57,7 +60,7 @@ class TokenCache:
             for i, k in rows:
                 f.seek(int(offsets[i]))
                 tokens = json.loads(f.readline())
-                if not isinstance(tokens, list):
+                if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
                     raise ValueError(f"line {i} is not a token list")
                 self._tokens[k] = tokens
                 wanted.discard(k)
@@ -67,6 +70,13 @@ class TokenCache:
         self._tokens.update(entries)
         if self.dir is None or not entries:
             return
+        try:
+            self._write(entries)
+        except OSError as e:  # the cache is optional: a read-only or full cache folder costs only the cache
+            log.warning("token cache %s cannot be written (%s); building without it", self.dir, e)
+            self.dir = None
+
+    def _write(self, entries: dict[str, list[str]]) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
         name = hashlib.sha256("".join(entries).encode()).hexdigest()[:16]
         offsets, lines = [], bytearray()

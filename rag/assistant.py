@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import logging
 import threading
 from collections.abc import Iterator
@@ -18,9 +20,10 @@ from index.embed import get_embeddings
 from index.milvus import attach_milvus
 from index.store import Store, serve_single_queries
 from index.text import chinese_names, detect_lang, tokenize
+from rag.checks import check_ask
 from rag.compose import FOREIGN_QUOTE as FOREIGN_QUOTE  # re-exported: eval/runner.py reads it
 from rag.compose import compose
-from rag.errors import QuestionError
+from rag.errors import QuestionError, RagError
 from rag.followup import check_history, resolve
 from rag.generate import Passage, chat_model_from_settings, check_citations, generate
 from rag.judge import JudgeModel, judge
@@ -32,11 +35,20 @@ from rag.types import Answer, Citation, Context
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 2000
 _NOT_A_LANGUAGE = {
     "en": "Please ask in English or Chinese: the question has no words I can search for.",
     "zh": "请用中文或英文提问：这个问题里没有可以检索的文字。",
 }
+
+
+def _on_one_version(ask):
+    """`ask` runs on a fixed copy of the assistant over the live index version (see `Assistant._refresh`): a
+    reopen while it runs cannot change the store, searcher or reader under it."""
+    @functools.wraps(ask)
+    def on_one_version(self: Assistant, *args, **kwargs):
+        return ask(self._refresh(), *args, **kwargs)
+
+    return on_one_version
 
 
 class Assistant(Runnable[Any, Answer]):
@@ -47,6 +59,8 @@ class Assistant(Runnable[Any, Answer]):
         self.settings = settings or Settings.from_env()
         self.index_dir = Path(index_dir) if index_dir else None
         self.llm = llm if llm is not None else chat_model_from_settings(self.settings)
+        self._reopen = threading.Lock()  # guards reopening and the fixed copy below
+        self._fixed: Assistant | None = None  # what questions run on (a shallow copy on the same store)
         self._use(store)
 
     def _use(self, store: Store) -> None:
@@ -59,6 +73,33 @@ class Assistant(Runnable[Any, Answer]):
         self.searcher = HybridSearcher(store, self.embedder, bm25_weight=self.settings.bm25_weight)
         self.reader = Reader(store)
         self.judge_model = JudgeModel.load()
+
+    def _refresh(self) -> Assistant:
+        """The assistant the next question runs on: a shallow copy fixed on one index version, so a reopen
+        while a question runs cannot change the store, searcher or reader under it. When another process has
+        written a new version (CURRENT changed), one question reopens it (the others carry on with the copy
+        they have) and the next ones run on the new version: a long-running UI serves new documents without a
+        restart."""
+        if self._fixed is self:  # already a fixed copy: it stays on its version
+            return self
+        if self._fixed is None or self._fixed.store is not self.store:  # the first question, or add() ran
+            with self._reopen:
+                if self._fixed is None or self._fixed.store is not self.store:
+                    self._fixed = copy.copy(self)
+                    self._fixed._fixed = self._fixed
+        if _written_since(self._fixed) and self._reopen.acquire(blocking=False):
+            try:
+                if _written_since(self._fixed):
+                    fresh = copy.copy(self)
+                    fresh._use(Store.load(self.index_dir))
+                    fresh._fixed = fresh
+                    self.__dict__.update({k: v for k, v in vars(fresh).items() if k not in ("_fixed", "_reopen")})
+                    self._fixed = fresh
+            except RagError as e:  # e.g. the index removed under us: keep answering from what is open
+                log.warning("keeping the open index version: %s", e)
+            finally:
+                self._reopen.release()
+        return self._fixed
 
     # ------------------------------------------------------------ construction
 
@@ -90,7 +131,8 @@ class Assistant(Runnable[Any, Answer]):
         report = index_sources(paths, self.index_dir, **_index_options(self.settings), remove=list(remove),
                                on_progress=on_progress)
         if report.changed:
-            self._use(Store.load(self.index_dir))
+            with self._reopen:  # not while a question takes its fixed copy
+                self._use(Store.load(self.index_dir))
         return report
 
     def remove(self, doc_ids: list[str]) -> IndexReport:
@@ -100,6 +142,7 @@ class Assistant(Runnable[Any, Answer]):
     def retriever(self) -> KnowledgeBaseRetriever:
         return KnowledgeBaseRetriever(searcher=self.searcher, k=self.settings.top_k)
 
+    @_on_one_version  # the live version's documents, also when another process changed them
     def info(self) -> dict:
         docs = self.store.manifest["documents"]
         per_lang = {lang: int((self.store.lang_of == i).sum()) for i, lang in enumerate(("en", "zh"))}
@@ -110,29 +153,22 @@ class Assistant(Runnable[Any, Answer]):
 
     # ------------------------------------------------------------ asking
 
+    @_on_one_version
     def ask(self, question: str, history=None, *, k: int | None = None, lang: str = "auto",
             filters: Filters | None = None, generative: bool | None = None) -> Answer:
         """Answer `question` from the index, citing every claim, or abstain. `generative` (default: on when a
         chat model is configured) lets the model word the answer; its citations are checked."""
-        if not isinstance(question, str):
-            raise QuestionError(f"question must be a string, not {type(question).__name__}")
-        question = question.strip()
-        if not question:
-            raise QuestionError("the question is empty")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise QuestionError(f"the question is {len(question)} characters long; the limit is "
-                                f"{MAX_QUESTION_CHARS}. Ask about one thing at a time.")
-        if lang not in ("auto", "en", "zh"):
-            raise QuestionError(f"lang must be 'auto', 'en' or 'zh', not {lang!r}")
+        question, lang, k = check_ask(question, lang, k, filters, self.settings.top_k)
         q = self.analyse(question, check_history(history), lang)
         if q is None:
             answer_lang = "en" if lang == "auto" else lang
             return Answer(question, _NOT_A_LANGUAGE[answer_lang], True, answer_lang, searched=question,
                           notes=("no English or Chinese words in the question",))
-        k = k or self.settings.top_k
         hits, qvec = self.retrieve(q, k, filters)
         contexts = tuple(_context(h) for h in hits[:k])
-        candidates = self.reader.read(q, hits, qvec)
+        f = filters or Filters()
+        allowed = self.store.mask(f.doc_ids, f.lang, f.date_from, f.date_to)  # translations obey the filters too
+        candidates = self.reader.read(q, hits, qvec, allowed)
         judgement = judge(q, candidates, self.judge_model, shift=self.settings.abstain_threshold)
         answer = compose(q, judgement, contexts, self._aligned_text)
         if self.llm is not None and generative is not False and not answer.abstained:
@@ -209,6 +245,17 @@ class Assistant(Runnable[Any, Answer]):
 
     def stream(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[Answer]:
         yield self.invoke(input, config, **kwargs)
+
+
+def _written_since(assistant: Assistant) -> bool:
+    """Whether the index directory's CURRENT names another version than the one `assistant` has open."""
+    version = getattr(assistant.store, "version", None)
+    if assistant.index_dir is None or version is None:
+        return False
+    try:
+        return (assistant.index_dir / "CURRENT").read_text().strip() != version
+    except OSError:
+        return False
 
 
 def _warm_up() -> None:

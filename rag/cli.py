@@ -1,7 +1,9 @@
 """`rag` command line: index, info, ask, chat, plus the subcommands registered by ui and eval (ui, eval, bench).
 
 Thin by design: parse, call `Assistant` / `index_sources`, format. User errors (RagError) print one line on
-stderr and exit 1; anything else is a bug and shows its traceback.
+stderr and exit 1; anything else is a bug and shows its traceback. What a command prints to stdout passes
+through `rag.terminal.safe_stdout()`, and error lines through `safe_line()`: text from documents, file names
+and questions never reaches the terminal with its control characters.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from index.store import index_size_bytes
 from rag.assistant import Assistant, _index_options
 from rag.errors import RagError
 from rag.settings import Settings
+from rag.terminal import safe_line, safe_stdout
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,9 +29,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        with safe_stdout():
+            return int(args.func(args) or 0)
     except RagError as e:
-        print(f"rag: error: {e}", file=sys.stderr)
+        print(f"rag: error: {safe_line(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -98,7 +102,7 @@ def cmd_index(args) -> int:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:
         for error in report.refused:
-            print(f"refused: {error}", file=sys.stderr)
+            print(f"refused: {safe_line(error.path)}: {safe_line(error.reason)}", file=sys.stderr)  # one line each
         for dup in report.duplicates:
             print(f"skipped duplicate: {dup}")
         for line in report.set_apart:
@@ -155,19 +159,32 @@ def format_answer(answer) -> str:
         lines.append("Sources:")
         for c in answer.citations:
             lines.append(f"  [{c.n}] {c.title} ({c.lang}, {c.chunk_id})")
-            lines.append(f"      \u201c{c.quote[:200]}\u201d")
+            lines.append(f"      \u201c{clip(c.quote, 200)}\u201d")
     elif answer.contexts:
         lines.append("")
         lines.append("Nearest sources:")
         for i, c in enumerate(answer.contexts[:3], start=1):
-            lines.append(f"  {i}. {c.title} ({c.lang}, {c.chunk_id}): {c.text[:100]}")
+            lines.append(f"  {i}. {c.title} ({c.lang}, {c.chunk_id}): {clip(c.text, 100)}")
     return "\n".join(lines)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut at a word (or between Chinese characters) within `limit`, with "…" when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and not "\u4e00" <= cut[-1] <= "\u9fff":
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,;:，、") + "…"
 
 
 def cmd_chat(args) -> int:
     settings = settings_for(args)
     assistant = load_or_build(settings)
     history: list[tuple[str, str]] = []
+    if hasattr(sys.stdin, "reconfigure"):  # bytes that are not UTF-8 become lone surrogates, which ask() refuses
+        sys.stdin.reconfigure(errors="surrogateescape")
     print("Ask in English or Chinese; an empty line or Ctrl-D quits.")
     while True:
         try:

@@ -7,6 +7,7 @@ import re
 
 from index.errors import QuestionError
 from index.text import chinese_names, tokenize
+from rag.checks import MAX_QUESTION_CHARS, check_text
 from rag.question import proper_names
 
 # A turn that leans on an earlier one: it opens with a connective or a pronoun ("And to Shenzhen?", "那到深圳呢？"),
@@ -28,14 +29,20 @@ _ASKS_EN = re.compile(r"\b(?:what|who|whom|whose|when|where|which|why|how|tell|n
 _ASKS_ZH = re.compile(r"什么|谁|哪|多少|几|何|怎么|怎样|吗|介绍")
 
 
+MAX_HISTORY_TURNS = 6  # only the latest turns can be what a follow-up refers to
+
+
 def check_history(history) -> list[tuple[str, str]]:
-    """History as [(question, answer), ...]; raises QuestionError naming what is wrong with its shape."""
+    """History as [(question, answer), ...]: only the last MAX_HISTORY_TURNS turns, each question and answer cut
+    to MAX_QUESTION_CHARS (a 600 KB entry would otherwise be embedded with the question). Raises QuestionError
+    naming what is wrong with its shape."""
     if history is None:
         return []
     if not isinstance(history, (list, tuple)):
         raise QuestionError(f"history must be a list of (question, answer) pairs, not {type(history).__name__}")
     pairs = []
-    for i, turn in enumerate(history):
+    first = max(0, len(history) - MAX_HISTORY_TURNS)
+    for i, turn in enumerate(history[first:], start=first):
         if isinstance(turn, dict) and "question" in turn:
             turn = (turn.get("question"), turn.get("answer", ""))
         if not isinstance(turn, (list, tuple)) or len(turn) != 2:
@@ -43,7 +50,9 @@ def check_history(history) -> list[tuple[str, str]]:
         q, a = turn
         if not isinstance(q, str) or not isinstance(a, str | type(None)):
             raise QuestionError(f"history[{i}] must hold two strings, got {type(q).__name__}, {type(a).__name__}")
-        pairs.append((q, a or ""))
+        q = check_text(q[:MAX_QUESTION_CHARS], f"history[{i}] question")
+        a = check_text((a or "")[:MAX_QUESTION_CHARS], f"history[{i}] answer")
+        pairs.append((q, a))
     return pairs
 
 

@@ -109,22 +109,25 @@ class Reader:
 
     # ------------------------------------------------------------ the stage
 
-    def read(self, q: Question, hits: list[Hit], qvec: np.ndarray) -> list[Candidate]:
-        """Candidates from the top hits and the translations of the top two, in passage order."""
-        pool = self.with_counterparts(hits[:READ_HITS], qvec)
+    def read(self, q: Question, hits: list[Hit], qvec: np.ndarray,
+             allowed: np.ndarray | None = None) -> list[Candidate]:
+        """Candidates from the top hits and the translations of the top two, in passage order. `allowed`: the
+        rows the question's filters leave (None: all)."""
+        pool = self.with_counterparts(hits[:READ_HITS], qvec, allowed)
         rare = max((self.idf(t, q.lang) for t in q.tokens if t not in META_WORDS), default=1.0)
         out: list[Candidate] = []
         for rank, hit in enumerate(pool):
             out += self._read_passage(q, hit, rank, qvec, rare)
         return out
 
-    def with_counterparts(self, hits: list[Hit], qvec: np.ndarray) -> list[Hit]:
-        """The hits, then the translations of the top two: the fact may be only in the other version."""
+    def with_counterparts(self, hits: list[Hit], qvec: np.ndarray, allowed: np.ndarray | None = None) -> list[Hit]:
+        """The hits, then the translations of the top two: the fact may be only in the other version (unless
+        the filters leave that version out)."""
         pool, seen = list(hits), {h.row for h in hits}
         for hit in hits[:2]:
             for cid in hit.chunk.counterparts:
                 row = self.store.row_of(cid)
-                if row is not None and row not in seen:
+                if row is not None and row not in seen and (allowed is None or allowed[row]):
                     seen.add(row)
                     dense = float(np.asarray(self.store.vectors[row]) @ qvec)
                     pool.append(Hit(row, self.store.chunk(row), 0.9 * hit.score, dense, 0.0))

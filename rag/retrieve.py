@@ -28,6 +28,7 @@ from index.chunk import Chunk
 from index.dictionary import bridge
 from index.store import Store
 from index.text import tokenize
+from rag.checks import check_filters
 
 PARAMS_FILE = Path(__file__).resolve().parents[1] / "index" / "data" / "retrieval.json"
 
@@ -70,6 +71,9 @@ class Filters:
     date_from: str | None = None  # ISO dates, inclusive
     date_to: str | None = None
     exclude_chunks: tuple[str, ...] = ()  # chunk ids never returned (the eval's gold-removed questions)
+
+    def __post_init__(self) -> None:
+        check_filters(self)  # QuestionError naming the field
 
 
 class HybridSearcher:

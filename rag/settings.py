@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,6 +47,12 @@ class Settings:
     )
     ui_auth: str = _setting("", "user:password required to open the chat UI; empty means no login.")
 
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            if isinstance(f.default, str) and isinstance(getattr(self, f.name), os.PathLike):
+                object.__setattr__(self, f.name, os.fspath(getattr(self, f.name)))  # a Path where a path is set
+            _check(f, getattr(self, f.name))
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
         """Settings from RAG_<NAME> variables, then keyword overrides (None values are ignored)."""
@@ -65,9 +72,41 @@ class Settings:
 def _parse(f: dataclasses.Field, raw: str):
     kind = type(f.default)
     try:
-        return kind(raw) if kind is not str else raw
+        return kind(raw.strip()) if kind is not str else raw
     except ValueError:
-        raise ConfigError(f"RAG_{f.name.upper()}={raw!r} is not a valid {kind.__name__}") from None
+        raise ConfigError(f"RAG_{f.name.upper()}={raw!r} is not a valid {_KIND[kind]}") from None
+
+
+# The range every numeric setting must fall in (inclusive). A new numeric setting needs an entry here:
+# tests/test_robustness.py::test_every_numeric_setting_has_a_range checks that each has one.
+RANGES: dict[str, tuple[float, float]] = {
+    "max_file_mb": (0.001, 4096),
+    "chunk_tokens": (20, 2000),
+    "ann_threshold": (1, 10**9),
+    "top_k": (1, 100),
+    "abstain_threshold": (-100, 100),  # a support score (or a shift of it) can be negative
+    "bm25_weight": (-1, 1),  # a weight in [0, 1]; negative is kept for "the fitted weight"
+    "threads": (0, 1024),
+    "llm_timeout": (0.1, 3600),
+    "fetch_timeout": (0.1, 3600),
+}
+_KIND = {int: "whole number", float: "number", str: "string"}
+
+
+def _check(f: dataclasses.Field, value) -> None:
+    """A ConfigError naming the setting when `value` has the wrong type, is NaN or infinite, or is out of range."""
+    name, kind = f"RAG_{f.name.upper()}", type(f.default)
+    if kind is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{name} must be a string, not {type(value).__name__}")
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or (kind is int and not isinstance(value, int)):
+        raise ConfigError(f"{name} must be a {_KIND[kind]}, not {value!r:.40}")
+    if not math.isfinite(value):
+        raise ConfigError(f"{name}={value} is not a finite number")
+    low, high = RANGES.get(f.name, (-math.inf, math.inf))
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={value} is out of range: it must be from {low} to {high}")
 
 
 def documented_settings() -> list[tuple[str, object, str]]:

@@ -11,7 +11,7 @@ import pytest
 
 import index.store
 from index.build import index_sources
-from index.errors import IndexMismatchError
+from index.errors import IndexMismatchError, IndexWriteError
 from index.store import Store
 from rag import Assistant
 
@@ -171,7 +171,7 @@ def test_a_build_that_fails_while_saving_leaves_the_previous_index(bundled_copy,
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(index.store.faiss, "write_index", disk_full)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(IndexWriteError, match="No space left on device; the previous index is unchanged"):
         index_sources([tmp_path / "port.txt"], bundled_copy, cache_dir=str(embedding_cache_dir))
     monkeypatch.undo()
 

@@ -123,7 +123,8 @@ def bench_load(url: str, sessions: int, seconds: float) -> None:
                 n += 1
                 t0 = time.perf_counter()
                 try:
-                    _, history, _ = client.predict(question, [], "auto", 5, False, api_name="/chat")
+                    _, history, _, _ = client.predict(question, [], "auto", 5, False, {"turns": []},
+                                                      api_name="/chat")
                     ok = bool(history) and history[-1]["role"] == "assistant" and history[-1]["content"]
                     error = None if ok else f"empty answer to {question!r}"
                 except Exception as e:  # noqa: BLE001  (any failure counts as an error; the run goes on)
