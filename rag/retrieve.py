@@ -43,6 +43,7 @@ class RetrievalParams:
     bridge_weight: float = 0.0  # weight of dictionary-bridged BM25 over the other language's chunks (0: off)
     one_card: bool = False  # at most one document card per translation group among the hits (they say the same)
     bridge_counterparts: bool = False  # a bridged hit also votes for its translation in the question's language
+    own_language_first: bool = False  # a hit in the other language is preceded by its translation in the asker's
 
     @classmethod
     def load(cls, path: Path = PARAMS_FILE) -> RetrievalParams:
@@ -119,7 +120,11 @@ class HybridSearcher:
         dense_of = dict(dense)
         bm25_of = dict(sparse)
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])
-        top = (self._one_card_per_group(ranked) if p.one_card else ranked)[:k]
+        if p.one_card:
+            ranked = self._one_card_per_group(ranked)
+        if p.own_language_first:
+            ranked = self._own_language_first(ranked, lang, mask)
+        top = ranked[:k]
         missing = [row for row, _ in top if row not in dense_of]
         if missing:  # chunks reached only by BM25 or a translation link: give them a real cosine too
             vecs = np.asarray(store.vectors[missing])
@@ -134,6 +139,24 @@ class HybridSearcher:
             mask = np.ones(len(self.store), dtype=bool) if mask is None else mask.copy()
             mask[rows] = False
         return mask
+
+    def _own_language_first(self, ranked: list[tuple[int, float]], lang: str,
+                            mask: np.ndarray | None) -> list[tuple[int, float]]:
+        """The ranking with each other-language hit preceded by its translation in the question's language
+        (when the index has one): the reader's own version of the same passage comes first."""
+        out, placed = [], set()
+        for row, score in ranked:
+            if row in placed:
+                continue
+            chunk = self.store.chunk(row)
+            if chunk.lang != lang:
+                for r in map(self.store.row_of, chunk.counterparts):
+                    if r is not None and r not in placed and (mask is None or mask[r]):
+                        placed.add(r)
+                        out.append((r, score))
+            placed.add(row)
+            out.append((row, score))
+        return out
 
     def _one_card_per_group(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """The ranking without a document card whose translation (the other version's card) ranks higher."""
