@@ -143,6 +143,7 @@ class EmbeddingCache:
         except OSError as e:
             log.warning("embedding cache %s cannot be read (%s); building without it", self.dir, e)
             return
+        other_format: list[Path] = []
         for keys_file in keys_files:
             try:
                 entry = json.loads(keys_file.read_text())
@@ -150,10 +151,13 @@ class EmbeddingCache:
                 log.warning("ignoring damaged embedding cache shard %s: %s", keys_file, e)
                 continue
             if not _valid_keys_entry(entry, self.dim):
-                log.warning("ignoring embedding cache shard %s: its keys file is not a format-%d keys file",
-                            keys_file, self.FORMAT)
+                other_format.append(keys_file)
                 continue
             self._add_shard(entry["keys"], (keys_file, entry["sha256"], len(entry["keys"])))
+        if other_format:  # one line, not one per shard: an older cache has hundreds of them
+            log.warning("ignoring %d embedding cache shard(s) in %s whose keys file is not a format-%d keys file "
+                        "(an older version's, or damaged; e.g. %s): their texts are embedded again",
+                        len(other_format), self.dir, self.FORMAT, other_format[0].name)
 
     def _add_shard(self, keys: list[str], vecs) -> None:
         shard = len(self._shards)

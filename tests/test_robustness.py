@@ -58,6 +58,13 @@ def unprivileged():
     if os.geteuid() != 0:
         yield
         return
+    # `nobody` cannot read root's Python install: load now what the code under test imports lazily (zipfile's
+    # cp437 codec for py3langid's model, the model itself), or the first test to need them fails on that.
+    import encodings.cp437  # noqa: F401
+
+    from index.langid import identify
+
+    identify("warm up the language identifier")
     os.setegid(65534)
     os.seteuid(65534)
     try:
