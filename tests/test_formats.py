@@ -300,13 +300,13 @@ def test_question_about_the_html_page_is_answered_from_it(formats_kb):
 def test_question_about_the_word_document_is_answered_from_it(formats_kb):
     answer = formats_kb.ask("How old is Huangpu Park?")
     assert not answer.abstained and "22-year-old" in cited(answer)
-    answer = formats_kb.ask("黄埔公园的环湖绿道有多长?")
-    assert not answer.abstained and "500多米" in cited(answer)
+    answer = formats_kb.ask("公园里的文化广场有多大?")  # real_qa r111; gold 6800平方米 / 6800 m2
+    assert not answer.abstained and any(gold in cited(answer) for gold in ("6800平方米", "6800 m2"))
 
 
 def test_question_about_the_pdf_is_answered_from_it(formats_kb):
-    answer = formats_kb.ask("这次狮王争霸赛在广州哪个公园举行?")
-    assert not answer.abstained and "珠江公园" in cited(answer)
+    answer = formats_kb.ask("这次狮王争霸赛在广州哪个公园举行?")  # real_qa r131; gold 珠江公园 / Zhujiang Park
+    assert not answer.abstained and any(gold in cited(answer) for gold in ("珠江公园", "Zhujiang Park"))
     assert answer.citations[0].chunk_id.startswith("lion")
 
 
