@@ -7,7 +7,7 @@ Run from the repository root (vectors land in the embedding cache, RAG_CACHE_DIR
     nohup .venv/bin/rag bench --sizes 1000,10000 --json out/bench.json > out/bench.log 2>&1 &
     nohup .venv/bin/rag bench --sizes 100000 --json out/bench-100k.json --work-dir out/bench-100k \
         > out/bench-100k.log 2>&1 &                       # on request only; keeps the built index for re-runs
-    .venv/bin/python -m pytest -q tests/test_bench.py     # a 1k run through the CLI (~2.5 min)
+    .venv/bin/python -m pytest -q tests/test_bench.py     # a 300-chunk run through the CLI (~2 min)
 
 The corpus of each size: CMRC 2018 contexts (read in place from ../shared/datasets, never copied into
 the repository) cut at sentence ends into chunk-sized paragraphs, the bundled article, then new paragraphs

@@ -32,7 +32,8 @@ import numpy as np
 from eval.metrics import chunk_matches, contains_answer, em_f1, split_statements
 from eval.splits import SHIPPED_SPLITS, real_page_splits, squad_splits
 from eval.squad import load_squad, write_documents
-from rag import Assistant
+from index.embed import get_embeddings
+from rag import Assistant, Settings
 from rag.compose import compose
 from rag.judge import ABSTAIN_FEATURES, JUDGE_PATH, JudgeModel, Linear, abstain_features, judge
 from rag.read import FEATURES, Candidate
@@ -387,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
             "trained_on": {"split": "dev (eval/splits.py)", **data, "cmrc_articles_per_split": args.cmrc_articles,
                            "label": "sentence: contains a gold answer; answered: the question is answerable "
                                     "(SQuAD 2.0 is_impossible, the sets' unanswerables and gold-removed asks are not)"},
+            "embedder": get_embeddings(Settings.from_env().embeddings).model_id,  # the cosines it was fitted on
             "command": "nice -n 10 env RAG_THREADS=1 python -m eval.fit_judge --work /tmp/fit-judge",
             "date": datetime.date.today().isoformat(),
         }

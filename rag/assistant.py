@@ -72,7 +72,7 @@ class Assistant(Runnable[Any, Answer]):
         attach_milvus(store, self.settings.store, self.embedder, self.index_dir)  # RAG_STORE=milvus
         self.searcher = HybridSearcher(store, self.embedder, bm25_weight=self.settings.bm25_weight)
         self.reader = Reader(store)
-        self.judge_model = JudgeModel.load()
+        self.judge_model = JudgeModel.load().for_embedder(store.embedder_id)
 
     def _refresh(self) -> Assistant:
         """The assistant the next question runs on: a shallow copy fixed on one index version, so a reopen

@@ -6,8 +6,9 @@ sources at all. Below the fitted threshold the assistant abstains."""
 from __future__ import annotations
 
 import json
+import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from index.text import numbers_in
 from rag.errors import ConfigError
 from rag.question import Question
 from rag.read import FEATURES, Candidate
+
+log = logging.getLogger(__name__)
 
 JUDGE_PATH = Path(__file__).parent / "data" / "judge.json"
 
@@ -52,10 +55,22 @@ class JudgeModel:
     answered: Linear  # over ABSTAIN_FEATURES
     threshold: float  # abstain when the answered log-odds is below it
     source: str
+    embedder: str = ""  # the embedder whose cosines the weights were fitted on ("" : not recorded)
 
     @classmethod
     def load(cls, path: str | Path = JUDGE_PATH) -> JudgeModel:
         return _load(str(path))
+
+    def for_embedder(self, embedder_id: str) -> JudgeModel:
+        """This judge for an index built with `embedder_id`. The weights read e5 cosines; another embedder's
+        cosines sit on another scale, so its abstention threshold means nothing: the judge still ranks the
+        sentences, but refuses only when there is no candidate, until it is refitted with that embedder."""
+        if not self.embedder or embedder_id == self.embedder:
+            return self
+        log.warning("the answer judge (%s) was fitted with %s, not %s: abstention is off; refit it with "
+                    "`RAG_EMBEDDINGS=%s python -m eval.fit_judge --out FILE`", self.source, self.embedder,
+                    embedder_id, embedder_id)
+        return replace(self, threshold=-math.inf)
 
     def scores(self, candidates: list[Candidate]) -> np.ndarray:
         """Log-odds that each candidate states the answer, shape (n_candidates,)."""
@@ -95,7 +110,7 @@ def _load(path: str) -> JudgeModel:
         threshold = float(data["answered"]["threshold"])
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ConfigError(f"{path}: not a judge model ({e}); refit it with `python -m eval.fit_judge`") from None
-    return JudgeModel(sentence, answered, threshold, path)
+    return JudgeModel(sentence, answered, threshold, path, str(data.get("embedder") or ""))
 
 
 def _linear(data: dict, names: tuple[str, ...], path: str) -> Linear:

@@ -1,8 +1,8 @@
 """`rag bench` end to end on a small corpus, through the CLI: every phase runs and the JSON and Markdown carry
 every measure with sane values. Speed targets are shown by the printed benchmark (`make bench`), not asserted.
 
-The corpus is 1k chunks, the smallest size the performance issue names; its full build embeds ~6,000 sentences
-into an empty cache, a few minutes on two cores. The cold sample is the bundled article's 20 chunks, in 2
+The corpus is 300 chunks: its full build embeds every chunk and ~1,800 sentences into an empty cache, a couple
+of minutes on two cores (the 1k and 10k figures the performance targets name come from `make bench`). The cold sample is the bundled article's 20 chunks, in 2
 rounds, and few questions are timed: the test checks that every phase runs and reports, not how fast."""
 
 from __future__ import annotations
@@ -22,18 +22,19 @@ needs_cmrc = pytest.mark.skipif(not all((DATASETS / f).exists() for f in CMRC_FI
 @pytest.mark.slow
 def test_bench_writes_every_measure_for_both_sides(tmp_path, capsys):
     out = tmp_path / "bench.json"
-    code = main(["bench", "--sizes", "1000", "--sample", "20", "--rounds", "2", "--queries", "8",
+    code = main(["bench", "--sizes", "300", "--sample", "20", "--rounds", "2", "--queries", "8",
                  "--recall-queries", "20", "--json", str(out), "--cache-dir", str(tmp_path / "cache"),
                  "--work-dir", str(tmp_path / "work")])
     assert code == 0
     printed = capsys.readouterr().out.strip().splitlines()
-    assert printed[-1].startswith("summary: 1k: build ") and "LangChain" in printed[-1]
+    assert printed[-1].startswith("summary: 300: build ") and "LangChain" in printed[-1]
 
     results = json.loads(out.read_text())
     assert results["machine"]["cores"] >= 1 and results["machine"]["versions"]["faiss-cpu"]
     (r,) = results["sizes"]
     corpus, cold, build = r["corpus"], r["cold_sample"], r["build"]
-    assert corpus["chunks"] == build["chunks"] == 1000 and corpus["zh"] > corpus["en"] > 0
+    # the build also holds the bundled article's two document cards
+    assert corpus["chunks"] == 300 and build["chunks"] - corpus["chunks"] in (0, 2) and corpus["zh"] > corpus["en"] > 0
     assert cold["chunks"] == cold["langchain_chunks"] == 20  # both sides embed the same texts
     assert cold["rounds"] == 2 and len(cold["per_round_chunks_per_s"]["lc_build"]) == 2
     assert min(cold["embedder_chunks_per_s"], cold["ours_chunks_per_s"], cold["langchain_chunks_per_s"]) > 0
@@ -48,7 +49,7 @@ def test_bench_writes_every_measure_for_both_sides(tmp_path, capsys):
     assert r["recall"]["chosen_recall_at_10"] == 1.0  # flat is exact search
     assert all(0 < v <= 1 for v in r["recall"]["ann_recall_at_10"].values())
     assert all(0 < v <= 1 for v in r["recall"]["hnsw_reference"]["recall_at_10"].values())
-    assert 0 < r["recall"]["ann_recall_at_10_real_text"] <= 1 and r["recall"]["real_text_rows"] < 1000
+    assert 0 < r["recall"]["ann_recall_at_10_real_text"] <= 1 and r["recall"]["real_text_rows"] < 300
     assert set(r["ratios"]) >= {"build_vs_embedder", "build_vs_langchain", "retrieval_p50_vs_langchain"}
     assert r["targets"] and all(isinstance(t["met"], bool) for t in r["targets"])
 
