@@ -68,7 +68,7 @@ class JudgeModel:
         if not self.embedder or embedder_id == self.embedder:
             return self
         log.warning("the answer judge (%s) was fitted with %s, not %s: abstention is off; refit it with "
-                    "`RAG_EMBEDDINGS=%s python -m eval.fit_judge --out FILE`", self.source, self.embedder,
+                    "`RAG_EMBEDDINGS=%s python -m eval.fit_judge`", self.source, self.embedder,
                     embedder_id, embedder_id)
         return replace(self, threshold=-math.inf)
 
