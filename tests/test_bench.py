@@ -2,8 +2,9 @@
 every measure with sane values. Speed targets are shown by the printed benchmark (`make bench`), not asserted.
 
 The corpus is 300 chunks: its full build embeds every chunk and ~1,800 sentences into an empty cache, a couple
-of minutes on two cores (the 1k and 10k figures the performance targets name come from `make bench`). The cold sample is the bundled article's 20 chunks, in 2
-rounds, and few questions are timed: the test checks that every phase runs and reports, not how fast."""
+of minutes on two cores (the 1k and 10k figures the performance targets name come from `make bench`). The cold
+sample is the bundled article's 20 chunks, in 2 rounds, and few questions are timed: the test checks that every
+phase runs and reports, not how fast."""
 
 from __future__ import annotations
 
