@@ -32,6 +32,24 @@ _FIELDS = (("id", str), ("file", str), ("lang", str), ("question", str), ("answe
            ("kind", str))
 
 
+def eval_rows(path: Path, fields: tuple[tuple[str, type], ...]):
+    """(line number, row) of every non-blank line of an eval set's JSONL, each row checked for valid JSON, the
+    types of `fields` and a language of 'en' or 'zh'; raises SourceError naming the file and line."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise SourceError(str(path), f"line {number}: not valid JSON ({e.msg})") from None
+        for key, kind in fields:
+            if not isinstance(row.get(key), kind):
+                raise SourceError(str(path), f"line {number}: field '{key}' is missing or not a {kind.__name__}")
+        if row["lang"] not in ("en", "zh"):
+            raise SourceError(str(path), f"line {number}: 'lang' must be 'en' or 'zh', not {row['lang']!r}")
+        yield number, row
+
+
 def is_page_set(path: Path) -> bool:
     """Whether the JSONL's first item names a page file (a page set) rather than gold chunk ids."""
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -48,18 +66,7 @@ def load_page_set(path: Path, pages_dir: Path) -> list[dict]:
     """Eval items of a page set: category = kind (or "unanswerable"), gold filled later by `find_gold`."""
     splits = real_page_splits(path)
     items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise SourceError(str(path), f"line {number}: not valid JSON ({e.msg})") from None
-        for key, kind in _FIELDS:
-            if not isinstance(row.get(key), kind):
-                raise SourceError(str(path), f"line {number}: field '{key}' is missing or not a {kind.__name__}")
-        if row["lang"] not in ("en", "zh"):
-            raise SourceError(str(path), f"line {number}: 'lang' must be 'en' or 'zh', not {row['lang']!r}")
+    for number, row in eval_rows(path, _FIELDS):
         if row["kind"] not in KINDS:
             raise SourceError(str(path), f"line {number}: 'kind' must be one of {', '.join(KINDS)}, "
                                          f"not {row['kind']!r}")

@@ -21,7 +21,6 @@ distractors, and the right answer is to abstain (category "gold-removed").
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from collections import defaultdict
@@ -30,7 +29,7 @@ from pathlib import Path
 from eval.asking import Bench, answer_language, ask_assistant, ask_baselines  # noqa: F401 (answer_language)
 from eval.crosslingual import format_one_language, one_language_rows
 from eval.metrics import chunk_matches, summarize
-from eval.pageset import find_gold, is_page_set, load_page_set, page_files
+from eval.pageset import eval_rows, find_gold, is_page_set, load_page_set, page_files
 from eval.report import format_table, write_outputs
 from eval.squad import load_squad, write_documents
 from rag import Assistant, Settings
@@ -247,20 +246,8 @@ def load_set(path: Path) -> list[dict]:
     if not path.exists():
         raise SourceError(str(path), "no such eval set")
     items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise SourceError(str(path), f"line {number}: not valid JSON ({e.msg})") from None
-        for key, kind in (("id", str), ("category", str), ("lang", str), ("question", str), ("answers", list),
-                          ("gold", list)):
-            if not isinstance(item.get(key), kind):
-                raise SourceError(str(path),
-                                  f"line {number}: field '{key}' is missing or not a {kind.__name__}")
-        if item["lang"] not in ("en", "zh"):
-            raise SourceError(str(path), f"line {number}: 'lang' must be 'en' or 'zh', not {item['lang']!r}")
+    fields = (("id", str), ("category", str), ("lang", str), ("question", str), ("answers", list), ("gold", list))
+    for number, item in eval_rows(path, fields):
         history = item.get("history") or []
         if not all(isinstance(t, list) and len(t) == 2 for t in history):
             raise SourceError(str(path),

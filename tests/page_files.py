@@ -68,6 +68,17 @@ def as_pdf(path: Path, lines: list[str], *, title: str = "", author: str = "") -
     pdf = fpdf.FPDF()
     pdf.add_page()
     pdf.add_font("wqy", "", str(CJK_FONT))
+    _set_lines(pdf, lines)
+    if title:
+        pdf.set_title(title)
+    if author:
+        pdf.set_author(author)
+    path.write_bytes(bytes(pdf.output()))
+    return path
+
+
+def _set_lines(pdf, lines: list[str]) -> None:
+    """A page's headline in 16 pt, then each line of its text in 11 pt, in the CJK font added as "wqy"."""
     pdf.set_font("wqy", size=16)
     pdf.multi_cell(0, 9, lines[0])
     pdf.ln(4)
@@ -75,12 +86,6 @@ def as_pdf(path: Path, lines: list[str], *, title: str = "", author: str = "") -
     for line in lines[1:]:
         pdf.multi_cell(0, 6, line)
         pdf.ln(3)
-    if title:
-        pdf.set_title(title)
-    if author:
-        pdf.set_author(author)
-    path.write_bytes(bytes(pdf.output()))
-    return path
 
 
 def as_pdfs(folder: Path, pages: dict[str, list[str]]) -> dict[str, Path]:
@@ -97,13 +102,7 @@ def as_pdfs(folder: Path, pages: dict[str, list[str]]) -> dict[str, Path]:
     for name, lines in pages.items():
         pdf.add_page()
         first = pdf.page_no()
-        pdf.set_font("wqy", size=16)
-        pdf.multi_cell(0, 9, lines[0])
-        pdf.ln(4)
-        pdf.set_font("wqy", size=11)
-        for line in lines[1:]:
-            pdf.multi_cell(0, 6, line)
-            pdf.ln(3)
+        _set_lines(pdf, lines)
         spans[name] = range(first - 1, pdf.page_no())
     whole = PdfReader(io.BytesIO(bytes(pdf.output())))
     out = {}
