@@ -35,12 +35,23 @@ from eval.squad import load_squad, write_documents
 from index.embed import get_embeddings
 from rag import Assistant, Settings
 from rag.compose import compose
-from rag.judge import ABSTAIN_FEATURES, JUDGE_PATH, JudgeModel, Linear, abstain_features, judge
-from rag.read import FEATURES, Candidate
+from rag.judge import (
+    ABSTAIN_FEATURES,
+    JUDGE_PATH,
+    SENTENCE_FEATURES,
+    JudgeModel,
+    Linear,
+    Trees,
+    abstain_features,
+    judge,
+    sentence_matrix,
+)
+from rag.read import Candidate
 from rag.retrieve import Filters
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 EVAL = Path(__file__).parent
+TREE_PARAMS = {"n_estimators": 200, "max_depth": 3, "learning_rate": 0.1, "subsample": 0.8, "min_samples_leaf": 20}
 FALSE_ABSTENTIONS = {"cmrc": 0.02}  # the most answerable dev questions a threshold may refuse, per set
 DEFAULT_FALSE_ABSTENTIONS = 0.05
 
@@ -226,9 +237,10 @@ def _labels(cands: list[Candidate], answers: list[str]) -> np.ndarray:
 # ---------------------------------------------------------------- fit and score
 
 
-def fit(cases: list[Case]) -> tuple[JudgeModel, dict]:
+def fit(cases: list[Case], kind: str = "linear") -> tuple[JudgeModel, dict]:
     """The sentence model over the answerable dev questions' candidates, then the abstention model over every dev
-    question's ranked candidates, then the threshold. Every set and variant weighs the same in total."""
+    question's ranked candidates, then the threshold. Every set and variant weighs the same in total. `kind`:
+    "trees" (gradient boosting) or "linear" (logistic regression), for both models."""
     groups: dict[tuple[str, str], int] = defaultdict(int)
     for c in cases:
         groups[(c.item.set, c.variant if c.item.answers else "unanswerable")] += 1
@@ -237,10 +249,11 @@ def fit(cases: list[Case]) -> tuple[JudgeModel, dict]:
         return 1.0 / groups[(c.item.set, c.variant if c.item.answers else "unanswerable")]
 
     answerable = [c for c in cases if c.answerable and c.candidates]
-    x = np.concatenate([np.array([k.features for k in c.candidates]) for c in answerable])
+    x = np.concatenate([sentence_matrix(c.candidates) for c in answerable])
     y = np.concatenate([c.labels for c in answerable])
     w = np.concatenate([np.full(len(c.candidates), weight(c)) for c in answerable])
-    sentence = _logistic(x, y, w)
+    learn = _trees if kind == "trees" else _logistic
+    sentence = learn(x, y, w)
     provisional = JudgeModel(sentence, Linear(np.zeros(len(ABSTAIN_FEATURES)), 0.0), 0.0, "fit")
     rows, labels, weights = [], [], []
     for c in cases:
@@ -249,7 +262,8 @@ def fit(cases: list[Case]) -> tuple[JudgeModel, dict]:
             rows.append(abstain_features(ranked, scores))
             labels.append(float(c.answerable))
             weights.append(weight(c))
-    answered = _logistic(np.array(rows), np.array(labels), np.array(weights), c=0.3)
+    answered = learn(np.array(rows), np.array(labels), np.array(weights),
+                     **({"c": 0.3} if kind == "linear" else {}))
     model = JudgeModel(sentence, answered, 0.0, "fit")
     threshold, limits = choose_threshold(cases, model)
     data = {"sentence_candidates": int(len(y)), "sentence_positives": int(y.sum()),
@@ -267,6 +281,38 @@ def _logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float = 1.0) -> Li
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
     coef = model.coef_[0] / scale  # folded back onto the raw features: score = x @ coef + intercept
     return Linear(coef, float(model.intercept_[0] - (model.coef_[0] * scaler.mean_ / scale).sum()))
+
+
+def _trees(x: np.ndarray, y: np.ndarray, w: np.ndarray, **params) -> Trees:
+    """Gradient-boosted trees (scikit-learn), exported as flat node arrays; checked against scikit-learn's own
+    decision function so what ships scores exactly as what was fitted."""
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    params = {**TREE_PARAMS, **params}
+    w = w * len(w) / w.sum()
+    model = GradientBoostingClassifier(random_state=0, **params).fit(x, y, sample_weight=w)
+    rate = model.learning_rate
+    nodes = [est[0].tree_ for est in model.estimators_]
+    init = float(model.decision_function(x[:1])[0] - sum(rate * t.predict(x[:1].astype(np.float32))[0] for t in
+                                                           (est[0] for est in model.estimators_)))
+    width = max(t.node_count for t in nodes)
+
+    def pad(values, fill):
+        return np.array([np.concatenate([v, np.full(width - len(v), fill)]) for v in values])
+
+    leaf = [t.children_left < 0 for t in nodes]
+    trees = Trees(
+        pad([np.where(lf, -1, t.feature) for t, lf in zip(nodes, leaf, strict=True)], -1).astype(np.int64),
+        pad([t.threshold for t in nodes], 0.0),
+        pad([np.where(lf, np.arange(t.node_count), t.children_left) for t, lf in zip(nodes, leaf, strict=True)],
+            0).astype(np.int64),
+        pad([np.where(lf, np.arange(t.node_count), t.children_right) for t, lf in zip(nodes, leaf, strict=True)],
+            0).astype(np.int64),
+        pad([rate * t.value[:, 0, 0] for t in nodes], 0.0), init, int(params["max_depth"]))
+    sample = x[: min(len(x), 2000)]
+    drift = np.abs(trees(sample) - model.decision_function(sample)).max()
+    assert drift < 1e-6, f"exported trees differ from scikit-learn's by {drift}"
+    return trees
 
 
 def _ranked(c: Case, model: JudgeModel):
@@ -319,9 +365,15 @@ def score(cases: list[Case], model: JudgeModel) -> dict[tuple[str, str, str], di
     return out
 
 
-def _weights(names, linear: Linear) -> dict:
-    return {"features": list(names), "coefficients": [round(float(v), 6) for v in linear.coef],
-            "intercept": round(linear.intercept, 6)}
+def _weights(names, model: Linear | Trees) -> dict:
+    if isinstance(model, Linear):
+        return {"type": "linear", "features": list(names), "coefficients": [round(float(v), 6) for v in model.coef],
+                "intercept": round(model.intercept, 6)}
+    trees = [{"feature": f.tolist(), "threshold": t.tolist(), "left": lo.tolist(), "right": hi.tolist(),
+              "value": v.tolist()}
+             for f, t, lo, hi, v in zip(model.feature, model.threshold, model.left, model.right, model.value,
+                                        strict=True)]
+    return {"type": "trees", "features": list(names), "init": model.init, "depth": model.depth, "trees": trees}
 
 
 def _mean(values) -> float | None:
@@ -348,6 +400,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cmrc-articles", type=int, default=200, help="CMRC articles indexed from each split")
     p.add_argument("--sets", default="shipped,real,squad2,cmrc",
                    help="comma-separated sets to use (also: one-language, not in the shipped fit)")
+    p.add_argument("--model", choices=("linear", "trees"), default="linear",
+                   help="logistic regressions (shipped: they won on the dev split) or gradient-boosted trees")
     p.add_argument("--no-write", action="store_true", help="print the scores, keep rag/data/judge.json as it is")
     p.add_argument("--out", type=Path, default=JUDGE_PATH, help="where to write the model")
     args = p.parse_args(argv)
@@ -366,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         cases += collect(kb, items, name)
     dev = [c for c in cases if c.item.split == "dev"]
     measured = [c for c in cases if c.item.split == "measured"]
-    model, data = fit(dev)
+    model, data = fit(dev, args.model)
     print_scores("DEV split (fitted on)", score(dev, model))
     print_scores("MEASURED split (never fitted on)", score(measured, model))
     print(f"\nthreshold {model.threshold:.4f} (per-set limits {json.dumps(data['per_set_limits'])})")
@@ -378,10 +432,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{_mean(c.labels.any() for c in reach)} of {len(reach)}")
     if not args.no_write:
         payload = {
-            "model": "two logistic regressions. sentence: log-odds that a candidate sentence states the answer, "
-                     "features . coefficients + intercept over rag/read.py FEATURES. answered: log-odds that the "
-                     "question is answered, over rag/judge.py ABSTAIN_FEATURES; abstain below its threshold",
-            "sentence": _weights(FEATURES, model.sentence),
+            "model": f"two {'logistic regressions' if args.model == 'linear' else 'gradient-boosted tree models'}. "
+                     "sentence: log-odds that a candidate sentence states the answer, over rag/judge.py "
+                     "SENTENCE_FEATURES. answered: log-odds that the question is answered, over rag/judge.py "
+                     "ABSTAIN_FEATURES; abstain below its threshold",
+            "sentence": _weights(SENTENCE_FEATURES, model.sentence),
             "answered": {**_weights(ABSTAIN_FEATURES, model.answered), "threshold": round(model.threshold, 6),
                          "threshold_rule": "highest threshold refusing at most 5% of every dev set's answerable "
                                            "questions (2% for CMRC)"},

@@ -72,7 +72,15 @@ class Assistant(Runnable[Any, Answer]):
         attach_milvus(store, self.settings.store, self.embedder, self.index_dir)  # RAG_STORE=milvus
         self.searcher = HybridSearcher(store, self.embedder, bm25_weight=self.settings.bm25_weight)
         self.reader = Reader(store)
-        self.judge_model = JudgeModel.load().for_embedder(store.embedder_id)
+        self._judge: JudgeModel | None = None
+
+    @property
+    def judge_model(self) -> JudgeModel:
+        """The fitted judge for this index's embedder, loaded at the first question (so eval/fit_judge.py can
+        read candidates before a judge for the current features exists)."""
+        if self._judge is None:
+            self._judge = JudgeModel.load().for_embedder(self.store.embedder_id)
+        return self._judge
 
     def _refresh(self) -> Assistant:
         """The assistant the next question runs on: a shallow copy fixed on one index version, so a reopen
@@ -192,7 +200,7 @@ class Assistant(Runnable[Any, Answer]):
         with it)."""
         qvec = self.embedder.encode_query(q.searched)
         hits = self.searcher.search_vector(qvec, q.searched, q.lang, k=max(k, READ_HITS), filters=filters,
-                                           extra_terms=list(q.carried))
+                                           extra_terms=list(q.carried), meta=q.meta)
         return hits, qvec
 
     def _generative(self, extractive: Answer, query: str, hits: list[Hit]) -> Answer | None:

@@ -1,7 +1,8 @@
-"""Judge the candidates with two logistic models fitted on the development splits (eval/fit_judge.py writes their
-weights to rag/data/judge.json): the sentence model gives each candidate the log-odds that it states the answer;
-the abstention model reads the best candidates and gives the log-odds that the question is answered by the
-sources at all. Below the fitted threshold the assistant abstains."""
+"""Judge the candidates with two models fitted on the development splits (eval/fit_judge.py writes them to
+rag/data/judge.json): the sentence model gives each candidate the log-odds that it states the answer; the
+abstention model reads the best candidates and gives the log-odds that the question is answered by the sources
+at all. Below the fitted threshold the assistant abstains. Either model is a logistic regression (`Linear`) or
+gradient-boosted trees (`Trees`); the fit script says which won on the development split."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 
 JUDGE_PATH = Path(__file__).parent / "data" / "judge.json"
 
+
+SENTENCE_FEATURES = FEATURES  # what the sentence model reads: rag/read.py's features of each candidate
 
 # What the abstention model reads: the sentence model's view of the best candidates, and the best one's features.
 ABSTAIN_FEATURES = (
@@ -50,9 +53,42 @@ class Linear:
 
 
 @dataclass(frozen=True, slots=True)
+class Trees:
+    """Gradient-boosted regression trees over named features: log-odds = init + the sum of one leaf per tree.
+    Nodes are stored per tree in flat arrays padded to one length (scikit-learn's layout: a row goes left when
+    its feature is <= the node's threshold; a leaf has feature -1 and points to itself)."""
+
+    feature: np.ndarray  # (n_trees, n_nodes) int
+    threshold: np.ndarray  # (n_trees, n_nodes)
+    left: np.ndarray  # (n_trees, n_nodes) int
+    right: np.ndarray  # (n_trees, n_nodes) int
+    value: np.ndarray  # (n_trees, n_nodes): leaf values, the learning rate already applied
+    init: float
+    depth: int
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        x = x.astype(np.float32)  # scikit-learn compares float32 features with its thresholds
+        trees = np.arange(self.feature.shape[0])[:, None]
+        node = np.zeros((self.feature.shape[0], len(x)), dtype=np.int64)
+        for _ in range(self.depth):
+            feature = self.feature[trees, node]
+            go_left = x[np.arange(len(x))[None, :], np.maximum(feature, 0)] <= self.threshold[trees, node]
+            node = np.where(feature < 0, node, np.where(go_left, self.left[trees, node], self.right[trees, node]))
+        return self.init + self.value[trees, node].sum(axis=0)
+
+
+Scorer = Linear | Trees
+
+
+def sentence_matrix(candidates: list[Candidate]) -> np.ndarray:
+    """SENTENCE_FEATURES of one question's candidates, shape (n_candidates, n_features)."""
+    return np.array([c.features for c in candidates], dtype=np.float64).reshape(len(candidates), len(FEATURES))
+
+
+@dataclass(frozen=True, slots=True)
 class JudgeModel:
-    sentence: Linear  # over rag/read.py FEATURES
-    answered: Linear  # over ABSTAIN_FEATURES
+    sentence: Scorer  # over SENTENCE_FEATURES
+    answered: Scorer  # over ABSTAIN_FEATURES
     threshold: float  # abstain when the answered log-odds is below it
     source: str
     embedder: str = ""  # the embedder whose cosines the weights were fitted on ("" : not recorded)
@@ -76,7 +112,7 @@ class JudgeModel:
         """Log-odds that each candidate states the answer, shape (n_candidates,)."""
         if not candidates:
             return np.zeros(0)
-        return self.sentence(np.array([c.features for c in candidates], dtype=np.float64))
+        return self.sentence(sentence_matrix(candidates))
 
     def answered_score(self, ranked: tuple[Candidate, ...], scores: tuple[float, ...]) -> float:
         return float(self.answered(abstain_features(ranked, scores)[None, :])[0])
@@ -105,21 +141,35 @@ def abstain_features(ranked: tuple[Candidate, ...], scores: tuple[float, ...]) -
 def _load(path: str) -> JudgeModel:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        sentence = _linear(data["sentence"], FEATURES, path)
-        answered = _linear(data["answered"], ABSTAIN_FEATURES, path)
+        sentence = _scorer(data["sentence"], SENTENCE_FEATURES, path)
+        answered = _scorer(data["answered"], ABSTAIN_FEATURES, path)
         threshold = float(data["answered"]["threshold"])
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ConfigError(f"{path}: not a judge model ({e}); refit it with `python -m eval.fit_judge`") from None
     return JudgeModel(sentence, answered, threshold, path, str(data.get("embedder") or ""))
 
 
-def _linear(data: dict, names: tuple[str, ...], path: str) -> Linear:
-    weights = dict(zip(data["features"], data["coefficients"], strict=True))
-    missing = [f for f in names if f not in weights]
+def _scorer(data: dict, names: tuple[str, ...], path: str) -> Scorer:
+    missing = [f for f in names if f not in data["features"]]
     if missing:
-        raise ConfigError(f"{path}: no weight for feature(s) {', '.join(missing)}; refit it with "
+        raise ConfigError(f"{path}: the model does not read feature(s) {', '.join(missing)}; refit it with "
                           "`python -m eval.fit_judge`")
-    return Linear(np.array([weights[f] for f in names], dtype=np.float64), float(data["intercept"]))
+    if data.get("type", "linear") == "linear":
+        weights = dict(zip(data["features"], data["coefficients"], strict=True))
+        return Linear(np.array([weights[f] for f in names], dtype=np.float64), float(data["intercept"]))
+    if data["type"] != "trees":
+        raise ValueError(f"unknown model type {data['type']!r}")
+    if list(data["features"]) != list(names):
+        raise ValueError("its trees read other features than this version computes")
+    trees = data["trees"]
+    width = max(len(t["feature"]) for t in trees)
+
+    def pad(key: str, fill: float) -> np.ndarray:
+        return np.array([t[key] + [fill] * (width - len(t[key])) for t in trees])
+
+    return Trees(pad("feature", -1).astype(np.int64), pad("threshold", 0.0), pad("left", 0).astype(np.int64),
+                 pad("right", 0).astype(np.int64),
+                 pad("value", 0.0), float(data["init"]), int(data["depth"]))
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,9 +61,16 @@ OPENERS = {"in", "the", "as", "so", "for", "at", "meanwhile", "through", "multip
 # Words about the document or its language versions, not about what it says: no passage is expected to hold them.
 META_WORDS = {"articl", "report", "stori", "news", "text", "author", "文章", "报道", "本文", "文中", "原文",
               "version", "文版", "英文版", "中文版", "文名", "英文名", "中文名"}
-_META = re.compile(r"\b(article|report|story|author|byline|copyright|credited|published|publisher|source|"
-                   r"news organi[sz]ation|reporter|photographer|editor|translat\w+)\b|文章|报道|本文|作者|记者|"
-                   r"编辑|来源|版权|出处|发布|翻译|译者|摄影|策划", re.I)
+# A question about the document itself (its credits, outlet, publication, headline) rather than what it says:
+# the roles of a byline or credit line, publishing, and the headline, in either language. "The article" alone
+# does not make one ("According to the article, how many ...?" asks what it says).
+_META = re.compile(r"\b(authors?|byline|copyright|credited|credits?|publish\w*|posted|publisher|source|outlet|"
+                   r"newspaper|news (?:organi[sz]ation|agency|outlet)|media outlet|reporters?|correspondents?|"
+                   r"photographers?|photos? by|editors?|edited|translat\w+|proofread\w*|review(?:ed|er)?|"
+                   r"copy[- ]?edit\w*|headline|title of (?:this|the) (?:article|piece|story|report|item)|who wrote|"
+                   r"written by)\b|作者|记者|编辑|责编|审校|终审|"
+                   r"校对|编审|监制|统筹|撰稿|来源|版权|出处|发布|发表|刊登|刊发|翻译|译者|摄影师|摄影记者|拍摄者|策划|标题|题目|"
+                   r"哪家(?:媒体|报纸|报社|网站|通讯社)", re.I)
 _ASKS_ENGLISH = re.compile(r"英文|英语|English")
 _ASKS_CHINESE = re.compile(r"中文|汉语|Chinese (version|text|name|original)|in Chinese", re.I)
 _TOTAL = re.compile(r"\b(?:total|combined|altogether|in all|aggregate|cumulative)\b|总|合计|累计|一共|共计", re.I)
@@ -127,7 +134,12 @@ def parse_question(text: str, lang: Lang, *, searched: str | None = None, carrie
         numbers=tuple(v for _, _, v in numbers_in(searched)),
         events=frozenset(events_in(searched)) if kind in ("date", "number") else frozenset(),
         tokens=tuple(tokenize(searched)), carried=tuple(carried), asks_total=bool(_TOTAL.search(searched)),
-        meta=bool(_META.search(searched)), preferred=preferred)
+        meta=about_document(searched), preferred=preferred)
+
+
+def about_document(question: str) -> bool:
+    """Whether the question asks about the document (its credits, outlet, publication, headline)."""
+    return bool(_META.search(question))
 
 
 def question_kind(question: str) -> str | None:

@@ -64,13 +64,13 @@ FEATURES = (
     "meta",  # the question asks about the document (author, source, credits)
     "credit_line",  # the sentence is a credit line ("文|…", "Source: …")
     "credit_role_match",  # ... whose role ("Editor", "翻译") is a word of the question
-    "title_line",  # the document card's title line ("Title: …", "标题：…")
+    "title_line",  # the document card's title line ("Title: …", "标题：…", "Chinese title: …")
 )
 _CREDIT = re.compile(r"[|｜]|^(?:source|by|photo|editor|reporter|translat\w*|来源|作者|记者|编辑|责编|摄影|翻译|策划)\b"
                      r"|^(?:来源|作者|记者|编辑|责编|摄影|翻译|策划|文)\s*[:：|]", re.I)
 
 _ROLE = re.compile(r"^([^|｜:：\n]{1,30}?)\s*[|｜:：]\s*\S")  # "Final review | 程敏苏", "翻译：邓芷欣"
-_TITLE_LINE = re.compile(r"^(?:title|标题|標題)\s*[:：]", re.I)
+_TITLE_LINE = re.compile(r"^(?:(?:english|chinese)\s+)?title\s*[:：]|^(?:英文|中文)?[标標][题題]\s*[:：]", re.I)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,12 +23,13 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
-from index.card import is_card
+from index.card import CARD, is_card
 from index.chunk import Chunk
 from index.dictionary import bridge
 from index.store import Store
 from index.text import tokenize
 from rag.checks import check_filters
+from rag.question import about_document
 
 PARAMS_FILE = Path(__file__).resolve().parents[1] / "index" / "data" / "retrieval.json"
 
@@ -44,6 +45,8 @@ class RetrievalParams:
     one_card: bool = False  # at most one document card per translation group among the hits (they say the same)
     bridge_counterparts: bool = False  # a bridged hit also votes for its translation in the question's language
     own_language_first: bool = False  # a hit in the other language is preceded by its translation in the asker's
+    card_weight: float = 0.0  # questions about the document: weight of a ranking of the document cards (0: off)
+    cards_for_meta_only: bool = False  # other questions do not search the cards (they hold no article text)
 
     @classmethod
     def load(cls, path: Path = PARAMS_FILE) -> RetrievalParams:
@@ -100,13 +103,19 @@ class HybridSearcher:
         return self.search_vector(self.embedder.encode_query(query), query, lang, k, filters, extra_terms)
 
     def search_vector(self, qvec: np.ndarray, query: str, lang: str, k: int = 5, filters: Filters | None = None,
-                      extra_terms: list[str] | None = None) -> list[Hit]:
-        """`search` with the query already embedded (qvec: (dim,) normalised)."""
+                      extra_terms: list[str] | None = None, meta: bool | None = None) -> list[Hit]:
+        """`search` with the query already embedded (qvec: (dim,) normalised). `meta`: the question asks about
+        the document (its credits, outlet, date) rather than what it says (None: tell from `query`)."""
         store = self.store
         if len(store) == 0:
             return []
         p = self.params
+        meta = about_document(query) if meta is None else meta
         mask = self._mask(filters or Filters())
+        cards = self._card_rows() if p.card_weight > 0 or p.cards_for_meta_only else np.zeros(0, dtype=np.int64)
+        if p.cards_for_meta_only and not meta and len(cards):
+            mask = np.ones(len(store), dtype=bool) if mask is None else mask.copy()
+            mask[cards] = False
         dense = self._sentence_rerank(store.dense_search(qvec, p.depth, mask), qvec)
         tokens = tokenize(query) + list(extra_terms or [])
         sparse = store.bm25_search(tokens, lang, p.depth, mask)
@@ -114,6 +123,9 @@ class HybridSearcher:
         if p.bridge_weight > 0:
             rankings.append(self._bridged(tokens, lang, mask))
             weights.append(p.bridge_weight)
+        if meta and p.card_weight > 0 and len(cards):
+            rankings.append(self._cards_by_meaning(cards, qvec, mask))
+            weights.append(p.card_weight)
         fused = fuse_rankings(rankings, weights, p.rrf_k)
         if p.propagate > 0:
             fused = self._propagate(fused, mask)
@@ -131,6 +143,24 @@ class HybridSearcher:
             dense_of.update(zip(missing, (vecs @ qvec).tolist(), strict=True))
         return [Hit(row, store.chunk(row), score, float(dense_of[row]), float(bm25_of.get(row, 0.0)))
                 for row, score in top]
+
+    def _card_rows(self) -> np.ndarray:
+        """Rows of the document cards (one per document that has one), for this version of the store."""
+        key = (id(self.store), len(self.store))
+        if getattr(self, "_cards_key", None) != key:
+            rows = (self.store.row_of(f"{doc}:{CARD}") for doc in self.store.doc_ids)
+            self._cards = np.array(sorted(r for r in rows if r is not None), dtype=np.int64)
+            self._cards_key = key
+        return self._cards
+
+    def _cards_by_meaning(self, cards: np.ndarray, qvec: np.ndarray,
+                          mask: np.ndarray | None) -> list[tuple[int, float]]:
+        """The document cards the filters leave, by cosine with the question."""
+        if mask is not None:
+            cards = cards[mask[cards]]
+        sims = np.asarray(self.store.vectors[cards]) @ qvec
+        order = np.argsort(-sims, kind="stable")[: self.params.depth]
+        return [(int(cards[i]), float(sims[i])) for i in order]
 
     def _mask(self, f: Filters) -> np.ndarray | None:
         mask = self.store.mask(f.doc_ids, f.lang, f.date_from, f.date_to)
