@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.align import SENTENCE_MOVES, align_paragraphs
+from index.dictionary import bridge
 from index.store import Store
 from index.text import numbers_in, tokenize, well_known_place
 from rag.facts import (
@@ -33,6 +34,7 @@ FEATURES = (
     "passage_sim",  # e5 cosine of its passage and the question
     "best_sim",  # the better of the two (a sentence that says "it" matches less than its passage)
     "sentence_coverage",  # idf-weighted share of the question's words in the sentence (or its translation)
+    "bridged_coverage",  # ... in a sentence of the other language, the words mapped by the dictionary (else 0)
     "passage_coverage",  # ... in the passage, its heading, title and translation
     "carried_coverage",  # ... of the words borrowed from an earlier turn, in the sentence
     "no_coverage",  # not one of the question's words in the passage or its translation
@@ -160,6 +162,7 @@ class Reader:
             words = (set(tokenize(quote)) | (set(tokenize(sentences[j - 1])) if j else set())) if same \
                 else set(tokenize(translation))
             sentence_cov = self.coverage(q.tokens, words, q.lang) if (same or translation) else 0.0
+            bridged_cov = 0.0 if same else self.bridged_coverage(q.tokens, set(tokenize(quote)), q.lang)
             carried_cov = self.coverage(q.carried, words, q.lang) if q.carried else 0.0
             typed = has_kind(quote, q, counted=same)
             typed_tr = not typed and bool(translation) and has_kind(translation, q, counted=False)
@@ -174,7 +177,8 @@ class Reader:
             role = _ROLE.match(quote)
             f = {
                 "sim": sim, "passage_sim": hit.dense, "best_sim": max(sim, hit.dense - 0.02),
-                "sentence_coverage": sentence_cov, "passage_coverage": 0.5 if unreadable else passage_cov,
+                "sentence_coverage": sentence_cov, "bridged_coverage": bridged_cov,
+                "passage_coverage": 0.5 if unreadable else passage_cov,
                 "carried_coverage": carried_cov, "no_coverage": float(passage_cov == 0 and not unreadable),
                 "missing_rare": 0.0 if unreadable else max(missing, default=0.0) / (rare or 1.0),
                 "rank": float(rank), "other_language": float(not same), "unreadable": float(unreadable),
@@ -238,6 +242,18 @@ class Reader:
             return 0.0
         weights = [self.idf(t, lang) for t in q]
         got = sum(w for t, w in zip(q, weights, strict=True) if t in text_tokens)
+        return got / sum(weights)
+
+    def bridged_coverage(self, q_tokens, text_tokens, lang: str) -> float:
+        """`coverage` of a question in `lang` over a text of the other language: a question word counts when
+        the text has it (numbers, names written alike) or one of its CC-CEDICT renderings."""
+        q = [t for t in dict.fromkeys(q_tokens) if t not in META_WORDS]
+        if not q:
+            return 0.0
+        table = bridge().zh_to_en if lang == "zh" else bridge().en_to_zh
+        weights = [self.idf(t, lang) for t in q]
+        got = sum(w for t, w in zip(q, weights, strict=True)
+                  if t in text_tokens or any(r in text_tokens for r in table.get(t, ())))
         return got / sum(weights)
 
     def _translations(self, chunk, vecs: np.ndarray) -> dict[int, str]:
