@@ -8,14 +8,13 @@ import json
 import os
 import stat
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from ui_support import serve
 
-from rag import Answer, Assistant, Citation, ConfigError, Settings
+from rag import Answer, Assistant, Citation, ConfigError
 from ui import conversation as conv
 from ui import feedback
 from ui.app import parse_auth
@@ -23,20 +22,6 @@ from ui.library import figure_in
 from ui.render import answer_segments, citation_markers, clip, full_markdown, md_escape, plain_text
 
 RACKS = "How many standard racks does Shaoguan plan to build?"
-
-
-@pytest.fixture(scope="module")
-def ui_index(tmp_path_factory) -> Path:
-    index_dir = tmp_path_factory.mktemp("ui-api") / "kb"
-    Assistant.build(None, index_dir=index_dir)
-    return index_dir
-
-
-@pytest.fixture(scope="module")
-def ui_url(ui_index: Path) -> Iterator[str]:
-    demo, url = serve(Assistant.load(ui_index, Settings.from_env(max_file_mb=2)))
-    yield url
-    demo.close()
 
 
 def client_for(url: str, **kw):

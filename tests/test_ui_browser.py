@@ -1,7 +1,8 @@
 """The chat page on a desktop (1400x1000), driven in Debian's Chromium through Playwright.
 
-One server per module, in-process on a free loopback port, over a real index of the bundled article (real
-model, real FAISS) with edits allowed. Screenshots go to test-artifacts/; the desktop one also to docs/.
+One server per module (the `ui_url` fixture of tests/ui_support.py), in-process on a free loopback port, over
+a copy of the bundled article's index (real model, real FAISS) with edits allowed. Screenshots go to
+test-artifacts/; the desktop one also to docs/.
 """
 
 from __future__ import annotations
@@ -9,28 +10,23 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from ui_support import (
     BOTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     PAINTED_OVERLAPS_JS,
     WAIT_MS,
     ask,
     box,
-    open_page,
     open_section,
-    serve,
     settle,
     shot,
     submit,
 )
 
-from rag import Assistant, Settings
+from rag import Assistant
 from ui import handlers
 
 pytestmark = pytest.mark.browser
@@ -59,36 +55,7 @@ LINKY_ARTICLE = (
 )
 
 
-# ------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture(scope="module")
-def ui_index(tmp_path_factory) -> Path:
-    index_dir = tmp_path_factory.mktemp("ui") / "kb"
-    Assistant.build(None, index_dir=index_dir)
-    return index_dir
-
-
-@pytest.fixture(scope="module")
-def ui_url(ui_index: Path) -> Iterator[str]:
-    demo, url = serve(Assistant.load(ui_index, Settings.from_env(max_file_mb=2)))
-    yield url
-    demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: Browser, ui_url: str) -> Iterator[Page]:
-    pg = open_page(browser, ui_url)
-    yield pg
-    pg.context.close()
+# ------------------------------------------------------------------ helpers
 
 
 def upload(page: Page, *paths: Path) -> None:

@@ -1,7 +1,7 @@
 """The chat page on a phone (390x844, touch), in dark mode and under a Chinese interface, in Debian's Chromium.
 
-These assert what is painted where (bounding boxes, computed colours), not only text. One server per module;
-the phone and dark-mode screenshots for the README go to docs/.
+These assert what is painted where (bounding boxes, computed colours), not only text. One server per module
+(tests/ui_support.py); the phone and dark-mode screenshots for the README go to docs/.
 """
 
 from __future__ import annotations
@@ -10,11 +10,9 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from ui_support import (
     BOTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     PAINTED_OVERLAPS_JS,
     PHONE,
     ask,
@@ -22,12 +20,10 @@ from ui_support import (
     contrast,
     open_page,
     open_section,
-    serve,
     settle,
     shot,
 )
 
-from rag import Assistant
 from ui.i18n import TEXT
 
 pytestmark = pytest.mark.browser
@@ -35,22 +31,6 @@ pytestmark = pytest.mark.browser
 RACKS = "How many standard racks does Shaoguan plan to build?"
 LATENCY = "韶关到深圳的单向时延是多少？"
 WCAG_AA = 4.5
-
-
-@pytest.fixture(scope="module")
-def ui_url(tmp_path_factory) -> Iterator[str]:
-    index_dir = tmp_path_factory.mktemp("ui-layout") / "kb"
-    demo, url = serve(Assistant.build(None, index_dir=index_dir))
-    yield url
-    demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
