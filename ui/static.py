@@ -101,6 +101,7 @@ DRAWER_CSS = """
 @media (max-width: 700px) {
   #sources-col { position: fixed; left: 0; right: 0; top: 10vh; bottom: var(--rag-ask-h, 120px); z-index: 880;
                  margin: 0; padding: .4em .7em; min-width: 0 !important; background: var(--body-background-fill);
+                 flex-wrap: nowrap !important; overflow: hidden;  /* a tall panel scrolls inside, never wraps aside */
                  border-radius: 12px 12px 0 0; box-shadow: 0 -4px 24px rgba(0, 0, 0, .3);
                  transform: translateY(calc(100% + var(--rag-ask-h, 120px) + 20px)); visibility: hidden;
                  transition: transform .18s ease-out, visibility 0s linear .18s; }
