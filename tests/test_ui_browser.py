@@ -373,7 +373,8 @@ def test_feedback_is_stored_next_to_the_index(page: Page, ui_index: Path):
     expect(page.locator("#comment textarea")).to_be_visible()
     page.locator("#comment textarea").fill("The Chinese figure was missing")
     page.locator("#comment-send").click()
-    expect(page.locator("#feedback-status")).to_contain_text("saved")
+    expect(page.locator("#comment textarea")).to_be_hidden()  # the comment's handler has run
+    expect(page.locator("#feedback-status")).to_contain_text("saved")  # (the rating alone says so too)
     lines = [json.loads(x) for x in (ui_index / "feedback.jsonl").read_text(encoding="utf-8").splitlines()]
     assert lines[-2]["rating"] == "down" and lines[-2]["question"] == RACKS and lines[-2]["comment"] == ""
     assert lines[-1]["comment"] == "The Chinese figure was missing" and "546,000" in lines[-1]["answer"]

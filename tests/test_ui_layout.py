@@ -91,7 +91,7 @@ DRAWER_PAINT_JS = """() => {
     if (t < drawer.top - 1 || b > drawer.bottom + 1 || b > ask.top + 1 || r.left < drawer.left - 1
         || r.right > drawer.right + 1) { out.push(`${el.tagName}.${el.className} ${t}-${b} ${r.left}-${r.right}`); }
   }
-  return {painted: n, outside: out.slice(0, 5), drawer: [drawer.left, drawer.top, drawer.right, drawer.bottom], ask: ask.top};
+  return {painted: n, outside: out.slice(0, 5), drawer: [drawer.left, drawer.top, drawer.right, drawer.bottom]};
 }"""
 
 
