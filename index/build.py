@@ -80,6 +80,7 @@ def index_sources(
     cache_dir: str | None = None,
     max_file_mb: float = 50.0,
     fetch_timeout: float = 15.0,
+    fetch_private: bool = False,
     chunk_tokens: int = 300,
     ann_threshold: int = 50_000,
     remove: list[str] = (),
@@ -126,7 +127,8 @@ def index_sources(
             try:
                 if isinstance(path, str):  # a URL: fetched once, its bytes hashed like a file's
                     key = path
-                    found, data = read_url(path, timeout=fetch_timeout, max_bytes=int(max_file_mb * 2**20))
+                    found, data = read_url(path, timeout=fetch_timeout, max_bytes=int(max_file_mb * 2**20),
+                                           allow_private=fetch_private)
                     file_hash = hashlib.sha256(data).hexdigest()[:16]
                 else:
                     found, file_hash = _read(path, int(max_file_mb * 2**20))  # a looping symlink is refused

@@ -5,12 +5,18 @@ a few redirects, decoded by the HTTP charset or the page's own <meta charset>, a
 through trafilatura, plain text, PDF or Word like the files of the same kind. Every failure is one SourceError
 naming the URL and the reason (timed out, too big, HTTP 404, not a web page), so the other sources of a run are
 still indexed. Standard library only (urllib): one GET needs no more.
+
+The server fetches what a reader of the chat page types, so a page whose host resolves to a loopback, private,
+link-local or other non-public address (127.0.0.0/8, 10/8, 172.16/12, 192.168/16, 169.254/16, ::1, fc00::/7,
+fe80::/10, ...) is refused before anything is sent, and so is a redirect to one, unless `allow_private`
+(RAG_FETCH_PRIVATE) is on. Not covered: a host whose DNS answer changes between that check and the fetch.
 """
 
 from __future__ import annotations
 
 import hashlib
 import http.client
+import ipaddress
 import re
 import socket
 import time
@@ -45,10 +51,11 @@ class Page:
     encoding: str | None  # declared by the server or the page; None: guessed like a file's
 
 
-def read_url(url: str, *, timeout: float = 15.0, max_bytes: int = 50 * 2**20) -> tuple[list[Article], bytes]:
+def read_url(url: str, *, timeout: float = 15.0, max_bytes: int = 50 * 2**20,
+             allow_private: bool = False) -> tuple[list[Article], bytes]:
     """The articles of the page at `url` (its URL in metadata "url") and the bytes they were read from."""
     url = url.strip()
-    page = fetch(url, timeout=timeout, max_bytes=max_bytes)
+    page = fetch(url, timeout=timeout, max_bytes=max_bytes, allow_private=allow_private)
     articles = read_document(page.data, page.suffix, url, url_stem(url), {"url": url}, page.encoding)
     return articles, page.data
 
@@ -62,11 +69,13 @@ def url_stem(url: str) -> str:
     return f"{slug}-{hashlib.sha256(url.encode()).hexdigest()[:6]}"
 
 
-def fetch(url: str, *, timeout: float, max_bytes: int) -> Page:
+def fetch(url: str, *, timeout: float, max_bytes: int, allow_private: bool = False) -> Page:
     """GET one page: at most `timeout` seconds in all and `max_bytes` of body. Raises SourceError(url, reason)."""
     if urlsplit(url).hostname is None:
         raise SourceError(url, "not a valid URL (no host name)")
-    opener = urllib.request.build_opener(_FewRedirects)
+    if not allow_private:
+        refuse_private(url, url)
+    opener = urllib.request.build_opener(_FewRedirects(allow_private, url))
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html, text/plain, "
                                                    "application/pdf, */*;q=0.5"})
     deadline = time.monotonic() + timeout
@@ -108,5 +117,38 @@ def fetch(url: str, *, timeout: float, max_bytes: int) -> Page:
     return Page(final_url, data, suffix, encoding if suffix not in BINARY else None)
 
 
+def refuse_private(url: str, asked: str) -> None:
+    """Raise SourceError(asked, ...) when the host of `url` resolves to any address that is not public."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except ValueError as e:
+        raise SourceError(asked, f"not a valid URL ({e})") from None
+    except (socket.gaierror, UnicodeError) as e:
+        raise SourceError(asked, f"could not be fetched (host {host!r} not found: {e})") from None
+    for *_, sockaddr in found:
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+        if not address.is_global or address.is_multicast:
+            via = "" if url == asked else f"redirects to {url}, and "
+            named = host if host.strip("[]") == str(address) else f"{host} ({address})"
+            raise SourceError(asked, f"{via}{named} is a local or private address; only public web "
+                                     "pages are fetched (RAG_FETCH_PRIVATE=1 allows this machine's network)")
+
+
 class _FewRedirects(urllib.request.HTTPRedirectHandler):
+    """At most MAX_REDIRECTS redirects, each to a public address unless private ones are allowed."""
+
     max_redirections = MAX_REDIRECTS
+
+    def __init__(self, allow_private: bool, asked: str) -> None:
+        super().__init__()
+        self.allow_private, self.asked = allow_private, asked
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if not self.allow_private:
+            refuse_private(newurl, self.asked)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)

@@ -282,4 +282,4 @@ def _index_options(settings: Settings) -> dict:
     return {"embeddings": settings.embeddings, "cache_dir": settings.cache_dir or None,
             "max_file_mb": settings.max_file_mb, "chunk_tokens": settings.chunk_tokens,
             "ann_threshold": settings.ann_threshold, "threads": settings.threads,
-            "fetch_timeout": settings.fetch_timeout}
+            "fetch_timeout": settings.fetch_timeout, "fetch_private": settings.fetch_private}

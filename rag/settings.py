@@ -28,6 +28,10 @@ class Settings:
     )
     max_file_mb: float = _setting(50.0, "Files (and fetched pages) larger than this many megabytes are refused.")
     fetch_timeout: float = _setting(15.0, "Seconds `rag index URL` waits for a page in all before refusing it.")
+    fetch_private: bool = _setting(
+        False, "Let `rag index URL` and the chat page's URL box fetch loopback, private and link-local addresses "
+               "(127.0.0.1, 10.x, 192.168.x, 169.254.x, ::1, fc00::/7, ...); off, they are refused. For tests and "
+               "a page only you use.")
     chunk_tokens: int = _setting(300, "Largest chunk, in estimated model tokens (paragraphs are split above it).")
     ann_threshold: int = _setting(50_000, "Chunk count from which FAISS searches an IVF index (approximate, "
                                           "recall@10 about 0.998) instead of exact search.")
@@ -69,8 +73,16 @@ class Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+
+
 def _parse(f: dataclasses.Field, raw: str):
     kind = type(f.default)
+    if kind is bool:
+        word = raw.strip().lower()
+        if word not in _TRUE + _FALSE:
+            raise ConfigError(f"RAG_{f.name.upper()}={raw!r} is not a valid {_KIND[bool]}")
+        return word in _TRUE
     try:
         return kind(raw.strip()) if kind is not str else raw
     except ValueError:
@@ -90,7 +102,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "llm_timeout": (0.1, 3600),
     "fetch_timeout": (0.1, 3600),
 }
-_KIND = {int: "whole number", float: "number", str: "string"}
+_KIND = {int: "whole number", float: "number", str: "string", bool: "switch (1/0, true/false, yes/no, on/off)"}
 
 
 def _check(f: dataclasses.Field, value) -> None:
@@ -99,6 +111,10 @@ def _check(f: dataclasses.Field, value) -> None:
     if kind is str:
         if not isinstance(value, str):
             raise ConfigError(f"{name} must be a string, not {type(value).__name__}")
+        return
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name} must be True or False, not {value!r:.40}")
         return
     if isinstance(value, bool) or not isinstance(value, int | float) or (kind is int and not isinstance(value, int)):
         raise ConfigError(f"{name} must be a {_KIND[kind]}, not {value!r:.40}")

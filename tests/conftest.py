@@ -18,6 +18,8 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
+pytest_plugins = ["ui_support"]  # the chat page's fixtures: one server, one browser, one desktop page
+
 
 @pytest.fixture(scope="session")
 def embedding_cache_dir(tmp_path_factory) -> Path:

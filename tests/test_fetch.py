@@ -1,6 +1,7 @@
 """`rag index URL`: pages of ../shared/corpus/real served as HTML by a local http.server on 127.0.0.1 are fetched,
 decoded, indexed under their URL and answered; a URL that times out, is too big, is missing, fails or is no web
-page gets one line naming it and the reason, and the other sources of the run are still indexed."""
+page gets one line naming it and the reason, and the other sources of the run are still indexed. The local
+server needs the RAG_FETCH_PRIVATE opt-in: without it a loopback, private or link-local address is refused."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from page_files import as_html, as_pdf, real_lines
 
 from index.errors import SourceError
-from index.fetch import is_url, read_url, url_stem
+from index.fetch import _FewRedirects, is_url, read_url, refuse_private, url_stem
 from rag import Assistant
 
 SHAOGUAN = "ysln-2024-12-06-53105594.txt"
@@ -91,6 +92,12 @@ def site(tmp_path_factory):
     server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def _local_pages_allowed(monkeypatch):
+    """The opt-in every test here needs for `rag index` and `Assistant.add`: the site is on 127.0.0.1."""
+    monkeypatch.setenv("RAG_FETCH_PRIVATE", "1")
+
+
 def test_urls_are_told_from_paths():
     assert is_url("https://www.taipeitimes.com/News/lang/archives/2022/06/21/2003780212")
     assert is_url(" http://example.org/a.html ")
@@ -106,7 +113,7 @@ def test_document_id_comes_from_the_url_and_never_collides():
 
 def test_fetched_page_is_read_without_its_chrome_and_keeps_its_url_and_metadata(site):
     url = f"{site}/news/shaoguan.html"
-    articles, data = read_url(url, timeout=5)
+    articles, data = read_url(url, timeout=5, allow_private=True)
     text = "\n".join(p.text for a in articles for p in a.paragraphs)
     assert "他们是为美好生活而奋斗不息的韶关人" in text and "Sidebar story" not in text and "ICP" not in text
     for article in articles:
@@ -116,17 +123,17 @@ def test_fetched_page_is_read_without_its_chrome_and_keeps_its_url_and_metadata(
 
 
 def test_page_is_decoded_by_its_meta_charset_or_its_http_charset(site):
-    lion, _ = read_url(f"{site}/news/lion.html", timeout=5)  # GBK, said only by <meta charset>
+    lion, _ = read_url(f"{site}/news/lion.html", timeout=5, allow_private=True)  # GBK, said only by <meta charset>
     assert "冼村杯" in "\n".join(p.text for a in lion for p in a.paragraphs)
-    taipei, _ = read_url(f"{site}/news/taipei.html", timeout=5)  # Big5, said only by the HTTP header
+    taipei, _ = read_url(f"{site}/news/taipei.html", timeout=5, allow_private=True)  # Big5, said by the HTTP header
     assert "台灣師範大學「國語教學中心」" in "\n".join(p.text for a in taipei for p in a.paragraphs)
 
 
 def test_redirect_is_followed_and_a_redirect_loop_is_refused(site):
-    articles, _ = read_url(f"{site}/moved", timeout=5)
+    articles, _ = read_url(f"{site}/moved", timeout=5, allow_private=True)
     assert any("韶关人" in p.text for a in articles for p in a.paragraphs)
     with pytest.raises(SourceError, match="redirects"):
-        read_url(f"{site}/loop", timeout=5)
+        read_url(f"{site}/loop", timeout=5, allow_private=True)
 
 
 @pytest.mark.parametrize("path, reason", [
@@ -141,14 +148,14 @@ def test_redirect_is_followed_and_a_redirect_loop_is_refused(site):
 def test_bad_url_is_refused_naming_it_and_the_reason(site, path, reason):
     started = time.monotonic()
     with pytest.raises(SourceError) as error:
-        read_url(site + path, timeout=1, max_bytes=2**20 // 10)
+        read_url(site + path, timeout=1, allow_private=True, max_bytes=2**20 // 10)
     assert error.value.path == site + path and reason in error.value.reason
     assert time.monotonic() - started < SLOW_S - 0.5  # gave up at the timeout, did not wait the page out
 
 
 def test_unreachable_host_is_refused_in_one_line():
     with pytest.raises(SourceError, match="could not be fetched") as error:
-        read_url("http://127.0.0.1:9/nothing-listens-here.html", timeout=2)
+        read_url("http://127.0.0.1:9/nothing-listens-here.html", timeout=2, allow_private=True)
     assert "\n" not in str(error.value)
 
 
@@ -188,3 +195,41 @@ def test_assistant_add_takes_a_url(site, tmp_path):
     assert report.added and [e.reason for e in report.refused] == ["HTTP 404 Not Found"]
     answer = kb.ask("Which city's people are relentlessly striving for a better life?")
     assert not answer.abstained and "Shaoguan" in answer.citations[0].quote
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:8080/a.html", "http://localhost/", "http://10.0.0.7/", "http://172.16.5.4/",
+    "http://172.31.255.1/", "http://192.168.1.1/router", "http://169.254.169.254/latest/meta-data/",
+    "http://[::1]/", "http://[fc00::1]/", "http://[fe80::1]/", "http://[::ffff:127.0.0.1]/", "http://0.0.0.0/",
+])
+def test_local_and_private_addresses_are_refused_in_one_line(url):
+    with pytest.raises(SourceError) as error:
+        refuse_private(url, url)
+    message = str(error.value)
+    assert message.startswith(url + ": ") and "local or private address" in message and "\n" not in message
+    assert "RAG_FETCH_PRIVATE=1" in message
+
+
+def test_public_addresses_pass_the_check():
+    for url in ("http://8.8.8.8/", "https://1.1.1.1:8443/x", "http://[2606:4700:4700::1111]/"):
+        refuse_private(url, url)  # no exception: only the address is checked, nothing is fetched
+
+
+def test_a_page_on_this_machine_needs_the_opt_in(site, monkeypatch, tmp_path, rag):
+    url = f"{site}/news/shaoguan.html"
+    with pytest.raises(SourceError, match=r"127\.0\.0\.1 is a local or private address"):
+        read_url(url, timeout=5)
+    assert read_url(url, timeout=5, allow_private=True)[0]
+    monkeypatch.delenv("RAG_FETCH_PRIVATE")
+    code, out, err = rag("index", url, "--index", tmp_path / "kb")
+    refused = [line for line in (out + err).splitlines() if "local or private address" in line]
+    assert code != 0 and len(refused) == 1 and url in refused[0], (code, out, err)
+
+
+def test_a_redirect_to_a_private_address_is_refused():
+    import urllib.request
+
+    handler = _FewRedirects(False, "https://example.org/a")
+    request = urllib.request.Request("https://example.org/a")
+    with pytest.raises(SourceError, match=r"^https://example.org/a: redirects to http://169\.254\.169\.254/"):
+        handler.redirect_request(request, None, 302, "Found", {}, "http://169.254.169.254/latest/")

@@ -6,16 +6,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import stat
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from ui_support import serve
 
-from rag import Answer, Assistant, Citation, ConfigError, Settings
+from rag import Answer, Assistant, Citation, ConfigError
 from ui import conversation as conv
 from ui import feedback
 from ui.app import parse_auth
@@ -23,20 +23,6 @@ from ui.library import figure_in
 from ui.render import answer_segments, citation_markers, clip, full_markdown, md_escape, plain_text
 
 RACKS = "How many standard racks does Shaoguan plan to build?"
-
-
-@pytest.fixture(scope="module")
-def ui_index(tmp_path_factory) -> Path:
-    index_dir = tmp_path_factory.mktemp("ui-api") / "kb"
-    Assistant.build(None, index_dir=index_dir)
-    return index_dir
-
-
-@pytest.fixture(scope="module")
-def ui_url(ui_index: Path) -> Iterator[str]:
-    demo, url = serve(Assistant.load(ui_index, Settings.from_env(max_file_mb=2)))
-    yield url
-    demo.close()
 
 
 def client_for(url: str, **kw):
@@ -211,3 +197,56 @@ def test_a_stored_conversation_that_does_not_fit_is_dropped_not_trusted():
 def test_clip_cuts_at_a_word_with_an_ellipsis():
     assert clip("Decoding Guangdong: green energy, intelligent technologies", 30) == "Decoding Guangdong: green…"
     assert clip("短标题", 30) == "短标题"
+
+
+# ------------------------------------------------------------------ past chats, errors in Chinese, the URL box
+
+
+def test_past_chats_are_filed_taken_back_and_junk_is_dropped():
+    first = conv.with_turn(conv.empty(), conv.answered_turn(1, "q1?", _answer("x [1]", "x"), {}))
+    past = conv.filed({"chats": []}, first)
+    assert [conv.chat_title(c) for c in conv.chats_of(past)] == ["q1?"]
+    assert conv.filed(past, conv.empty()) == past  # an empty chat is not filed
+    chat_id = conv.chats_of(past)[0]["id"]
+    chosen, rest = conv.taken(past, chat_id)
+    assert chosen["turns"][0]["question"] == "q1?" and conv.chats_of(rest) == []
+    assert conv.taken(past, "no-such-chat")[0] is None
+    stored = {"chats": [{"id": 3, "turns": first["turns"]}, {"id": "ok", "turns": []}, "junk",
+                        {"id": "good", "turns": first["turns"] + [{"turn": "bad"}]}]}
+    assert [c["id"] for c in conv.chats_of(stored)] == ["good"] and conv.chats_of("junk") == []
+    many: dict = {"chats": []}
+    for _ in range(conv.MAX_CHATS + 5):
+        many = conv.filed(many, first)
+    assert len(conv.chats_of(many)) == conv.MAX_CHATS
+
+
+def test_core_errors_read_in_chinese_and_fall_back_to_english():
+    from index.fetch import refuse_private
+    from rag import QuestionError, SourceError
+    from rag.checks import check_question
+    from ui.i18n import error_text, reason_text
+
+    with pytest.raises(QuestionError) as long_question:
+        check_question("x" * 2100)
+    with pytest.raises(SourceError) as private:
+        refuse_private("http://192.168.1.1/a", "http://192.168.1.1/a")
+    for error, chinese in [(long_question.value, "问题有 2100 个字符"),
+                           (private.value, "http://192.168.1.1/a：192.168.1.1 是本机或内网地址")]:
+        shown = error_text("zh", type(error).__name__, str(error))
+        assert shown.startswith(chinese) and not re.search(r"[A-Za-z]{4,} [a-z]{3,}", shown), shown
+        assert error_text("en", type(error).__name__, str(error)) == str(error)
+    assert reason_text("zh", "HTTP 404 Not Found") == "网站返回 HTTP 404 Not Found"
+    assert error_text("zh", "ConfigError", "RAG_LLM_MODEL is set but …") == "RAG_LLM_MODEL is set but …"
+    assert error_text("zh", "SourceError", "a.txt: a reason nobody translated") == "a.txt: a reason nobody translated"
+
+
+def test_url_box_refuses_this_machine_without_the_opt_in(ui_index: Path):
+    demo, url = serve(Assistant.load(ui_index))  # RAG_FETCH_PRIVATE off, as a served page has it
+    client = client_for(url)
+    try:
+        status = client.predict("http://127.0.0.1:9/admin", "en", api_name="/add_url")[0]
+    finally:
+        client.close()
+        demo.close()
+    assert "Refused http://127.0.0.1:9/admin: 127.0.0.1 is a local or private address" in status
+    assert status.count("<li") == 1

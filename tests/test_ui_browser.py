@@ -1,7 +1,8 @@
 """The chat page on a desktop (1400x1000), driven in Debian's Chromium through Playwright.
 
-One server per module, in-process on a free loopback port, over a real index of the bundled article (real
-model, real FAISS) with edits allowed. Screenshots go to test-artifacts/; the desktop one also to docs/.
+One server per module (the `ui_url` fixture of tests/ui_support.py), in-process on a free loopback port, over
+a copy of the bundled article's index (real model, real FAISS) with edits allowed. Screenshots go to
+test-artifacts/; the desktop one also to docs/.
 """
 
 from __future__ import annotations
@@ -9,28 +10,23 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from ui_support import (
     BOTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     PAINTED_OVERLAPS_JS,
     WAIT_MS,
     ask,
     box,
-    open_page,
     open_section,
-    serve,
     settle,
     shot,
     submit,
 )
 
-from rag import Assistant, Settings
+from rag import Assistant
 from ui import handlers
 
 pytestmark = pytest.mark.browser
@@ -59,36 +55,7 @@ LINKY_ARTICLE = (
 )
 
 
-# ------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture(scope="module")
-def ui_index(tmp_path_factory) -> Path:
-    index_dir = tmp_path_factory.mktemp("ui") / "kb"
-    Assistant.build(None, index_dir=index_dir)
-    return index_dir
-
-
-@pytest.fixture(scope="module")
-def ui_url(ui_index: Path) -> Iterator[str]:
-    demo, url = serve(Assistant.load(ui_index, Settings.from_env(max_file_mb=2)))
-    yield url
-    demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: Browser, ui_url: str) -> Iterator[Page]:
-    pg = open_page(browser, ui_url)
-    yield pg
-    pg.context.close()
+# ------------------------------------------------------------------ helpers
 
 
 def upload(page: Page, *paths: Path) -> None:
@@ -294,6 +261,95 @@ def test_conversation_survives_a_reload_until_new_chat(page: Page):
     expect(page.locator(BOTS)).to_have_count(0)
 
 
+def _chat_options(page: Page) -> list[str]:
+    return page.locator("#chats label").all_inner_texts()
+
+
+def test_past_chats_are_kept_switched_and_deleted_across_reloads(page: Page):
+    ask(page, RACKS)
+    expect(page.locator("#chats-row")).to_be_hidden()  # no past chat yet
+    page.locator("#clear").click()  # New chat: the first one is filed, not lost
+    expect(page.locator(BOTS)).to_have_count(0)
+    expect(page.locator("#chats-row")).to_be_visible()
+    assert [o.startswith("How many standard racks") and "1 question" in o for o in _chat_options(page)] == [True]
+    # The list sits under New chat, in the conversation's column, clear of the sources beside it.
+    chats, clear, chat = box(page, "#chats-row"), box(page, "#clear"), box(page, "#chat")
+    assert 0 <= chats["y"] - (clear["y"] + clear["height"]) < 120, (chats, clear)
+    assert chats["x"] >= chat["x"] - 1 and chats["x"] + chats["width"] <= chat["x"] + chat["width"] + 1
+    sources = box(page, "#sources-col")
+    assert chats["x"] + chats["width"] <= sources["x"] + 1
+
+    ask(page, LATENCY)
+    page.reload(wait_until="load")  # both the current chat and the list come back
+    expect(page.locator(BOTS)).to_have_count(1, timeout=WAIT_MS)
+    expect(page.locator(BOTS).first).to_contain_text("1.66ms")
+    expect(page.locator("#chats label")).to_have_count(1)
+
+    page.locator("#chats label").first.click()
+    page.locator("#chat-open").click()  # switch: the racks chat comes back, the latency one is filed
+    expect(page.locator(BOTS).first).to_contain_text("546,000")
+    expect(page.locator(BOTS)).to_have_count(1)
+    expect(page.locator("#sources details.turn")).to_have_count(1)
+    expect(page.locator("#sources summary").first).to_contain_text("standard racks")
+    assert [o.startswith("韶关到深圳的单向时延") for o in _chat_options(page)] == [True]
+
+    page.locator("#chats label").first.click()
+    page.locator("#chat-delete").click()
+    expect(page.locator("#chat-status")).to_contain_text("Deleted the chat “韶关到深圳的单向时延是多少？”")
+    expect(page.locator("#chats-row")).to_be_hidden()
+    page.reload(wait_until="load")
+    expect(page.locator(BOTS)).to_have_count(1, timeout=WAIT_MS)
+    expect(page.locator(BOTS).first).to_contain_text("546,000")
+    time.sleep(0.5)
+    expect(page.locator("#chats-row")).to_be_hidden()  # the deleted chat stays deleted
+
+
+def test_regenerate_asks_the_last_question_again_and_replaces_its_answer(page: Page):
+    ask(page, RACKS)
+    ask(page, LATENCY)
+    assert "1.66ms" in settle(page)
+    retry = page.locator('#chat button[aria-label="Retry"]')
+    expect(retry).to_have_count(1)  # only the last answer can be regenerated
+    page.locator("#answer-lang").get_by_text("English", exact=True).click()
+    retry.click()  # the same question, now answered in English by the same core call
+    expect(page.locator(BOTS).last).to_contain_text("1.66 ms", timeout=WAIT_MS)
+    settle(page)
+    expect(page.locator(BOTS)).to_have_count(2)
+    expect(page.locator('#chat [data-testid="user"]')).to_have_count(2)
+    expect(page.locator(BOTS).first).to_contain_text("546,000")
+    expect(page.locator("#sources details.turn")).to_have_count(2)
+    expect(page.locator("#sources details[open] li.src .col.cited").first).to_have_attribute("lang", "en")
+    page.reload(wait_until="load")  # what is kept is the regenerated answer
+    expect(page.locator(BOTS)).to_have_count(2, timeout=WAIT_MS)
+    expect(page.locator(BOTS).last).to_contain_text("1.66 ms")
+
+
+def test_editing_the_last_question_asks_it_and_replaces_its_turn(page: Page):
+    ask(page, RACKS)
+    ask(page, "Tell me about Intellifusion.")
+    page.locator('#chat button[aria-label="Edit"]').last.click()
+    editor = page.locator("#chat textarea")
+    expect(editor).to_be_visible()
+    editor.fill("How many AI enterprises does Shenzhen have?")
+    page.locator('#chat button[aria-label="Submit"]').click()
+    expect(page.locator(BOTS).last).to_contain_text("3,000", timeout=WAIT_MS)
+    settle(page)
+    users = page.locator('#chat [data-testid="user"]')
+    expect(users).to_have_count(2)
+    expect(users.last).to_have_text("How many AI enterprises does Shenzhen have?")
+    expect(page.locator(BOTS)).to_have_count(2)
+    expect(page.locator(BOTS).first).to_contain_text("546,000")
+    expect(page.locator("#sources details.turn")).to_have_count(2)
+    expect(page.locator("#sources summary").first).to_contain_text("AI enterprises")
+    # An earlier question cannot be edited: it is put back, and the reader is told why.
+    page.locator('#chat button[aria-label="Edit"]').first.click()
+    page.locator("#chat textarea").fill("Something else entirely")
+    page.locator('#chat button[aria-label="Submit"]').click()
+    expect(page.get_by_text("Only the last question can be edited")).to_be_visible(timeout=WAIT_MS)
+    expect(users.first).to_have_text(RACKS)
+    expect(page.locator(BOTS).first).to_contain_text("546,000")
+
+
 def test_example_asks_at_once(page: Page):
     page.locator("#examples").get_by_text(LATENCY).click()
     expect(page.locator(BOTS)).to_have_count(1, timeout=WAIT_MS)
@@ -317,7 +373,8 @@ def test_feedback_is_stored_next_to_the_index(page: Page, ui_index: Path):
     expect(page.locator("#comment textarea")).to_be_visible()
     page.locator("#comment textarea").fill("The Chinese figure was missing")
     page.locator("#comment-send").click()
-    expect(page.locator("#feedback-status")).to_contain_text("saved")
+    expect(page.locator("#comment textarea")).to_be_hidden()  # the comment's handler has run
+    expect(page.locator("#feedback-status")).to_contain_text("saved")  # (the rating alone says so too)
     lines = [json.loads(x) for x in (ui_index / "feedback.jsonl").read_text(encoding="utf-8").splitlines()]
     assert lines[-2]["rating"] == "down" and lines[-2]["question"] == RACKS and lines[-2]["comment"] == ""
     assert lines[-1]["comment"] == "The Chinese figure was missing" and "546,000" in lines[-1]["answer"]
@@ -436,7 +493,7 @@ def test_urls_images_and_bracketed_numbers_in_articles_stay_text(page: Page, tmp
         "![x](https://example.com/x.png)")
 
 
-def test_a_web_page_is_added_by_its_address(page: Page):
+def test_a_web_page_is_added_by_its_address_and_a_changed_one_asks_first(page: Page):
     import http.server
     import threading
 
@@ -447,6 +504,7 @@ def test_a_web_page_is_added_by_its_address(page: Page):
 
     class Article(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (the standard library's name)
+            nonlocal html_page
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(html_page)))
@@ -463,9 +521,23 @@ def test_a_web_page_is_added_by_its_address(page: Page):
         page.locator("#url input").fill("not-a-url")
         page.locator("#url-add").click()
         expect(page.locator("#upload-status")).to_contain_text("is not a web address", timeout=WAIT_MS)
-        page.locator("#url input").fill(f"http://127.0.0.1:{server.server_port}/kelp.html")
+        address = f"http://127.0.0.1:{server.server_port}/kelp.html"
+        page.locator("#url input").fill(address)
         page.locator("#url-add").click()
-        expect(page.locator("#upload-status")).to_contain_text("Added 1 document(s)", timeout=WAIT_MS)
+        status = page.locator("#upload-status")
+        expect(status).to_contain_text("Added 1 document(s)", timeout=WAIT_MS)
         assert "8,350" in ask(page, "How many tonnes of kelp did the Jiangmen farm harvest?")
+        # The page changed: adding it again would replace the document, so the page asks first, as for files.
+        html_page = html_page.replace(b"8,350", b"9,120")
+        page.locator("#url input").fill(address)
+        page.locator("#url-add").click()
+        expect(status).to_contain_text("would replace the existing document “Jiangmen opens a kelp farm”",
+                                       timeout=WAIT_MS)
+        expect(page.locator("#replace-row")).to_be_visible()
+        assert "8,350" in ask(page, "How many tonnes of kelp did the Jiangmen farm harvest?")  # not yet replaced
+        page.locator("#replace-yes").click()
+        expect(status).to_contain_text("Added 1 document(s)", timeout=WAIT_MS)
+        expect(page.locator("#replace-row")).to_be_hidden()
+        assert "9,120" in ask(page, "How many tonnes of kelp did the Jiangmen farm harvest?")
     finally:
         server.shutdown()

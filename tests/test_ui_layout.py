@@ -1,7 +1,7 @@
 """The chat page on a phone (390x844, touch), in dark mode and under a Chinese interface, in Debian's Chromium.
 
-These assert what is painted where (bounding boxes, computed colours), not only text. One server per module;
-the phone and dark-mode screenshots for the README go to docs/.
+These assert what is painted where (bounding boxes, computed colours), not only text. One server per module
+(tests/ui_support.py); the phone and dark-mode screenshots for the README go to docs/.
 """
 
 from __future__ import annotations
@@ -10,24 +10,20 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from ui_support import (
     BOTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    PAINTED_OVERLAPS_JS,
     PHONE,
+    WAIT_MS,
     ask,
     box,
     contrast,
     open_page,
     open_section,
-    serve,
     settle,
     shot,
 )
 
-from rag import Assistant
 from ui.i18n import TEXT
 
 pytestmark = pytest.mark.browser
@@ -35,22 +31,6 @@ pytestmark = pytest.mark.browser
 RACKS = "How many standard racks does Shaoguan plan to build?"
 LATENCY = "韶关到深圳的单向时延是多少？"
 WCAG_AA = 4.5
-
-
-@pytest.fixture(scope="module")
-def ui_url(tmp_path_factory) -> Iterator[str]:
-    index_dir = tmp_path_factory.mktemp("ui-layout") / "kb"
-    demo, url = serve(Assistant.build(None, index_dir=index_dir))
-    yield url
-    demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -95,26 +75,78 @@ def test_phone_placeholder_fits_its_box(phone: Page):
     assert fits[0] <= fits[1], fits
 
 
-def test_phone_sources_come_before_the_examples_and_stay_in_their_box(phone: Page):
-    assert box(phone, "#sources")["y"] < box(phone, "#examples")["y"]
+# What of the sources panel is painted (clipped by its scroll box) and where: every box must lie inside the drawer
+# and above the pinned question box.
+DRAWER_PAINT_JS = """() => {
+  const drawer = document.querySelector('#sources-col').getBoundingClientRect();
+  const ask = document.querySelector('#ask-row').getBoundingClientRect();
+  const scroll = document.querySelector('#sources .sources-scroll').getBoundingClientRect();
+  const out = [];
+  let n = 0;
+  for (const el of document.querySelectorAll('#sources *')) {
+    const r = el.getBoundingClientRect();
+    const t = Math.max(r.top, scroll.top), b = Math.min(r.bottom, scroll.bottom);
+    if (r.width <= 0 || b - t <= 0) { continue; }
+    n += 1;
+    if (t < drawer.top - 1 || b > drawer.bottom + 1 || b > ask.top + 1 || r.left < drawer.left - 1
+        || r.right > drawer.right + 1) { out.push(`${el.tagName}.${el.className} ${t}-${b} ${r.left}-${r.right}`); }
+  }
+  return {painted: n, outside: out.slice(0, 5), drawer: [drawer.left, drawer.top, drawer.right, drawer.bottom]};
+}"""
+
+
+def _drawer_open(page: Page) -> bool:
+    return page.evaluate("document.body.classList.contains('rag-drawer')")
+
+
+def test_phone_sources_are_a_drawer_that_leaves_the_question_box_reachable(phone: Page):
+    height = phone.evaluate("window.innerHeight")
+    assert not _drawer_open(phone)
+    assert box(phone, "#sources-col")["y"] >= height  # closed: below the screen, not in the page's flow
+    assert phone.evaluate("getComputedStyle(document.querySelector('#sources-col')).visibility") == "hidden"
+    tab = phone.locator("#drawer-open")
+    expect(tab).to_be_in_viewport()
+    assert box(phone, "#drawer-open")["y"] + box(phone, "#drawer-open")["height"] <= box(phone, "#ask-row")["y"] + 1
+    tab.tap()
+    phone.wait_for_function("getComputedStyle(document.querySelector('#sources-col')).transform === 'none'")
+    drawer, row = box(phone, "#sources-col"), box(phone, "#ask-row")
+    assert drawer["y"] >= 0 and drawer["y"] + drawer["height"] <= row["y"] + 1, (drawer, row)
+    assert drawer["height"] > 0.5 * height
+    # The question box is still there and takes a tap: nothing of the drawer lies over it.
+    on_top = phone.evaluate("""() => {
+        const r = document.querySelector('#q textarea').getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return !!hit && !!hit.closest('#q');
+    }""")
+    assert on_top
+    background = phone.evaluate("getComputedStyle(document.querySelector('#sources-col')).backgroundColor")
+    assert background.startswith("rgb(") or background.endswith(", 1)"), background  # opaque: no page shows through
     phone.evaluate("document.querySelectorAll('#sources details').forEach(d => d.open = true)")
-    measured = phone.evaluate(PAINTED_OVERLAPS_JS)
-    assert measured["painted"] > 20 and measured["hits"] == [], measured
+    measured = phone.evaluate(DRAWER_PAINT_JS)
+    assert measured["painted"] > 20 and measured["outside"] == [], measured
+    phone.locator("#drawer-close").tap()
+    phone.wait_for_function("getComputedStyle(document.querySelector('#sources-col')).visibility === 'hidden'")
+    assert box(phone, "#sources-col")["y"] >= height
 
 
-def test_phone_tap_on_a_marker_previews_in_place(phone: Page):
-    marker = phone.locator(BOTS).first.locator('a[href^="#src-"]').first
+def test_phone_tap_on_a_marker_opens_the_drawer_at_its_source(phone: Page):
+    phone.evaluate("document.querySelectorAll('#sources details').forEach((d, i) => d.open = i === 0)")
+    marker = phone.locator(BOTS).first.locator('a[href^="#src-"]').first  # the oldest answer's [1]
     marker.scroll_into_view_if_needed()
     y = phone.evaluate("window.scrollY")
     marker.tap()
-    pop = phone.locator(".rag-pop")
-    expect(pop).to_be_visible()
-    expect(pop.locator(".quote mark")).to_contain_text("546,000")
-    expect(pop).to_be_in_viewport()
-    assert abs(phone.evaluate("window.scrollY") - y) < 50  # no jump down the page
-    shot(phone, "11-phone-popover")
-    pop.locator(".pop-show").tap()
-    expect(phone.locator("#sources li.src.active")).to_be_in_viewport()
+    phone.wait_for_function("getComputedStyle(document.querySelector('#sources-col')).transform === 'none'")
+    assert abs(phone.evaluate("window.scrollY") - y) < 50  # the page does not jump
+    active = phone.locator("#sources li.src.active")
+    expect(active).to_have_count(1)
+    expect(active.locator(".col.cited mark")).to_contain_text("546,000")
+    expect(active).to_be_in_viewport()
+    drawer, source = box(phone, "#sources-col"), box(phone, "#sources li.src.active")
+    assert drawer["y"] - 1 <= source["y"] < drawer["y"] + drawer["height"] - 40, (drawer, source)
+    expect(phone.locator(".rag-pop")).to_have_count(0)  # the drawer shows the source; no popover on top
+    shot(phone, "11-phone-drawer", docs_name="screenshot-phone-drawer.png", full_page=False)
+    phone.keyboard.press("Escape")
+    phone.wait_for_function("!document.body.classList.contains('rag-drawer')")
 
 
 def test_phone_question_box_is_pinned_at_the_bottom(phone: Page):
@@ -200,6 +232,25 @@ def test_chinese_interface_leaves_no_english_behind(browser: Browser, ui_url: st
     finally:
         page.context.close()
 
+
+
+def test_core_errors_are_shown_in_the_interface_language(browser: Browser, ui_url: str):
+    page = open_page(browser, ui_url, locale="zh-CN")
+    try:
+        expect(page.locator("#send")).to_have_text("提问")
+        answer = ask(page, "x" * 2100)
+        assert "问题有 2100 个字符，上限是 2000。请一次只问一件事。" in answer and "characters long" not in answer
+        expect(page.locator(BOTS).last.locator(".rag-error")).to_have_text("无法回答")
+        open_section(page, "add")
+        page.locator("#url input").fill("http://127.0.0.1:9/nothing-here")
+        page.locator("#url-add").click()
+        status = page.locator("#upload-status")
+        expect(status).to_contain_text("未接受 http://127.0.0.1:9/nothing-here：无法获取", timeout=WAIT_MS)
+        expect(status.locator("li")).to_have_count(1)
+        page.locator("#ui-lang").get_by_text("English").click()  # the same stored error, now in English
+        expect(page.locator(BOTS).last).to_contain_text("the question is 2100 characters long")
+    finally:
+        page.context.close()
 
 
 def test_page_loads_without_a_spinner_on_every_component(browser: Browser, ui_url: str):

@@ -1,5 +1,9 @@
-"""Helpers for the browser tests of the chat page: serve it in-process, open it in Debian's Chromium, ask,
-measure what is painted where."""
+"""The one home of the chat page's test fixtures and helpers: serve the page in-process, open it in Debian's
+Chromium, ask, measure what is painted where.
+
+tests/conftest.py loads this module as a plugin, so its fixtures (`ui_index`, `ui_url`, `browser`, `page`) exist
+once for tests/test_ui_api.py, test_ui_browser.py and test_ui_layout.py. Gradio and the page are imported only
+when a server is started: other test modules pay nothing for them."""
 
 from __future__ import annotations
 
@@ -7,14 +11,15 @@ import os
 import re
 import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from playwright.sync_api import Browser, Page, expect  # noqa: E402
-
-from rag import Assistant  # noqa: E402
-from ui.app import build_demo, launch_options  # noqa: E402
+if TYPE_CHECKING:
+    from rag import Assistant
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -30,6 +35,9 @@ BOTS = '#chat [data-testid="bot"]'
 
 def serve(assistant: Assistant, allow_edits: bool = True, **launch) -> tuple:
     """(demo, url): the page around `assistant`, served in this process on a free loopback port."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from ui.app import build_demo, launch_options
+
     demo = build_demo(assistant, allow_edits=allow_edits)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -37,6 +45,48 @@ def serve(assistant: Assistant, allow_edits: bool = True, **launch) -> tuple:
     _, url, _ = demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                             **launch_options(assistant.settings), **launch)
     return demo, url
+
+
+# ------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(scope="module")
+def ui_index(bundled_index: Path, tmp_path_factory) -> Path:
+    """A writable copy of the bundled index for one test module (its uploads and removals stay there)."""
+    import shutil
+
+    return Path(shutil.copytree(bundled_index, tmp_path_factory.mktemp("ui") / "kb"))
+
+
+@pytest.fixture(scope="module")
+def ui_url(ui_index: Path) -> Iterator[str]:
+    """The page over `ui_index`, edits allowed, a 2 MB file limit (so a "too big" file stays small), and
+    fetching from this machine allowed (the URL tests serve their pages on 127.0.0.1)."""
+    from rag import Assistant, Settings
+
+    demo, url = serve(Assistant.load(ui_index, Settings.from_env(max_file_mb=2, fetch_private=True)))
+    yield url
+    demo.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Debian Chromium for the whole session; each page gets its own context."""
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser, ui_url: str) -> Iterator[Page]:
+    """A fresh desktop page (1400x1000, light, en-US): its own storage, so no chat carries over."""
+    pg = open_page(browser, ui_url)
+    yield pg
+    pg.context.close()
+
+
+# ------------------------------------------------------------------ driving a page
 
 
 def open_page(browser: Browser, url: str, locale: str = "en-US", viewport: dict | None = None,

@@ -1,4 +1,5 @@
-"""What the page's events do: ask and stream, stop, start a new chat, rate answers, add and remove articles.
+"""What the page's events do: ask and stream, regenerate or edit the last question, stop, start a new chat and
+open or delete past ones, rate answers, add and remove articles.
 
 Every handler renders the chat and the sources panel from the reader's conversation (ui/conversation.py),
 so what is shown is always the whole of what was answered.
@@ -15,13 +16,14 @@ import gradio as gr
 
 from index.build import BUNDLED
 from index.fetch import is_url
-from rag import Filters, RagError
+from rag import Filters, RagError, SourceError
 from ui import conversation as conv
 from ui import feedback
-from ui.i18n import LANG_NAMES, t, ui_lang
+from ui.i18n import LANG_NAMES, error_text, reason_text, t, ui_lang
 from ui.library import MAX_FILES, UPLOAD_TYPES, Library, check_upload
 from ui.render import (
     answer_segments,
+    clip,
     error_markdown,
     full_markdown,
     md_escape,
@@ -61,7 +63,7 @@ class Handlers:
             answer = self.library.ask(question, pairs, k=int(k), lang=lang or "auto", generative=generative,
                                       filters=filters)
         except RagError as e:
-            done = conv.with_turn(stored, conv.failed_turn(n, question, str(e)))
+            done = conv.with_turn(stored, conv.failed_turn(n, question, str(e), type(e).__name__))
             yield gr.skip(), prefix + self.messages(done, ui), gr.skip(), done
             return
         extras = self.library.extras(answer)
@@ -77,12 +79,64 @@ class Handlers:
             if not last:
                 time.sleep(STEP_SECONDS)
 
+    def regenerate(self, stored: dict, lang: str, k: float, generative: bool, ui: str, filter_doc: str = "",
+                   filter_lang: str = "") -> Iterator[tuple]:
+        """Ask the last question again; its new answer replaces the old one (the same core call as Ask)."""
+        earlier, last = conv.without_last(stored)
+        if last is None:
+            yield gr.skip(), self.messages(stored, ui), self.panel(stored, ui), gr.skip()
+            return
+        for update in self.chat(last["question"], [], lang, k, generative, ui, earlier, filter_doc, filter_lang):
+            yield (gr.skip(), *update[1:])  # the question box keeps what the reader is typing
+
+    def edit(self, stored: dict, lang: str, k: float, generative: bool, ui: str, filter_doc: str,
+             filter_lang: str, data: gr.EditData) -> Iterator[tuple]:
+        """The reader edited a question in the chat: the last one is asked again as edited, replacing its
+        turn; an earlier one is put back as it was (only the last question can be edited)."""
+        turns = conv.turns_of(stored)
+        index = data.index[0] if isinstance(data.index, list | tuple) else data.index
+        edited = plain_text(_text(data.value)).strip()
+        if not turns or int(index) != 2 * (len(turns) - 1) or not edited:
+            if turns and int(index) != 2 * (len(turns) - 1):
+                gr.Warning(t(ui, "edit_last_only"))
+            yield gr.skip(), self.messages(stored, ui), self.panel(stored, ui), gr.skip()
+            return
+        earlier, _ = conv.without_last(stored)
+        for update in self.chat(edited, [], lang, k, generative, ui, earlier, filter_doc, filter_lang):
+            yield (gr.skip(), *update[1:])
+
     def stop(self, stored: dict, ui: str) -> tuple:
         halted = conv.stopped(stored)
         return self.messages(halted, ui), self.panel(halted, ui), halted
 
-    def new_chat(self, ui: str) -> tuple:
-        return [], "", self.panel(conv.empty(), ui), conv.empty()
+    # ------------------------------------------------------------ chats
+
+    def new_chat(self, stored: dict, past: dict, ui: str) -> tuple:
+        """An empty conversation; the current one (if it has turns) becomes the newest past chat."""
+        past = conv.filed(past, stored)
+        return [], "", self.panel(conv.empty(), ui), conv.empty(), past, *self.chat_list(past, ui)
+
+    def open_chat(self, chat_id: str | None, stored: dict, past: dict, ui: str) -> tuple:
+        """Bring back a past chat; the current conversation takes its place in the list."""
+        chosen, rest = conv.taken(past, chat_id)
+        if chosen is None:
+            return (gr.skip(), gr.skip(), gr.skip(), gr.skip(), *self.chat_list(past, ui),
+                    t(ui, "chat_pick_first"))
+        past = conv.filed(rest, stored)
+        return (self.messages(chosen, ui), self.panel(chosen, ui), chosen, past, *self.chat_list(past, ui), "")
+
+    def delete_chat(self, chat_id: str | None, past: dict, ui: str) -> tuple:
+        chosen, rest = conv.taken(past, chat_id)
+        if chosen is None:
+            return gr.skip(), *self.chat_list(past, ui), t(ui, "chat_pick_first")
+        return rest, *self.chat_list(rest, ui), t(ui, "chat_deleted", title=clip(conv.chat_title(chosen), 60))
+
+    def chat_list(self, past: dict, ui: str) -> tuple:
+        """(the past-chats list, its row's visibility): shown only when there is a past chat."""
+        chats = conv.chats_of(past)
+        choices = [(t(ui, "chat_label", title=clip(conv.chat_title(c), 60), n=len(c["turns"])), c["id"])
+                   for c in chats]
+        return gr.update(choices=choices, value=None, label=t(ui, "past_chats")), gr.update(visible=bool(chats))
 
     def messages(self, stored: dict, ui: str, live: int | None = None) -> list[dict]:
         """The chat, turn by turn, from the conversation: every answer whole."""
@@ -95,7 +149,7 @@ class Handlers:
                 if turn["state"] == "stopped":
                     markdown += f"\n\n*{md_escape(t(ui, 'stopped_mark'))}*"
             elif turn["error"]:
-                markdown = error_markdown(turn["error"], ui)
+                markdown = error_markdown(error_text(ui, turn.get("error_kind"), turn["error"]), ui)
             elif turn["state"] == "stopped":
                 markdown = stopped_markdown(ui)
             elif turn["turn"] == live:
@@ -164,15 +218,29 @@ class Handlers:
             *self._kb_updates(ui)
 
     def add_url(self, url: str, ui: str, progress=gr.Progress()) -> tuple:  # noqa: B008
-        """Fetch and index one web page, through the same core as `rag index URL`."""
+        """Fetch and index one web page, through the same core as `rag index URL`. A page that would replace
+        a document waits for the reader to confirm, as files do."""
         url = (url or "").strip()
+        held: list[str] = []
         if not self.allow_edits:
             lines = [("refused", t(ui, "edits_off"))]
         elif not is_url(url):
             lines = [("refused", t(ui, "not_url", what=url or "''"))]
         else:
-            lines = self._index([url], ui, progress) or [("info", t(ui, "nothing"))]
-        return upload_result_html(lines), "" if lines[0][0] == "ok" else gr.skip(), *self._kb_updates(ui)
+            progress(0.0, desc=t(ui, "fetching"))
+            try:
+                clashes = self.library.url_clashes(url)
+            except SourceError as e:
+                clashes, lines = [], [("refused", t(ui, "refused", name=url, reason=reason_text(ui, e.reason)))]
+            else:
+                if clashes:
+                    held = [url]
+                    lines = [("info", t(ui, "would_replace", name=url, doc=doc, title=title))
+                             for _, doc, title in clashes]
+                else:
+                    lines = self._index([url], ui, progress) or [("info", t(ui, "nothing"))]
+        return (upload_result_html(lines), "" if lines[0][0] == "ok" else gr.skip(), held,
+                gr.update(visible=bool(held)), *self._kb_updates(ui))
 
     def keep(self, held: list[str], ui: str) -> tuple:
         return upload_result_html([("info", t(ui, "kept"))]), [], gr.update(visible=False)
@@ -196,10 +264,10 @@ class Handlers:
         else:
             try:
                 report = self.library.change(remove=[doc_id])
-                lines = [("refused", f"{e.path}: {e.reason}") for e in report.refused] or [
+                lines = [("refused", f"{e.path}: {reason_text(ui, e.reason)}") for e in report.refused] or [
                     ("ok", t(ui, "removed", doc=doc_id))]
             except RagError as e:
-                lines = [("refused", str(e))]
+                lines = [("refused", error_text(ui, type(e).__name__, str(e)))]
         return gr.update(visible=False), upload_result_html(lines), *self._kb_updates(ui)
 
     def cancel_remove(self, ui: str) -> tuple:
@@ -212,14 +280,14 @@ class Handlers:
         try:
             report = self.library.change(paths, on_progress=lambda f, m: progress(f, desc=m))
         except RagError as e:
-            return [("refused", str(e))]
+            return [("refused", error_text(ui, type(e).__name__, str(e)))]
         info = self.library.info()
         lines: list[tuple[str, str]] = []
         if report.added:
             titles = "; ".join(info["documents"].get(d, {}).get("title", d) for d in report.added)
             lines.append(("ok", t(ui, "added", docs=len(report.added), chunks=report.chunks_added, titles=titles)))
-        lines += [("refused", t(ui, "refused", name=e.path if is_url(e.path) else file_name(e.path), reason=e.reason))
-                  for e in report.refused]
+        lines += [("refused", t(ui, "refused", name=e.path if is_url(e.path) else file_name(e.path),
+                                reason=reason_text(ui, e.reason))) for e in report.refused]
         lines += [("info", t(ui, "unchanged", name=file_name(p))) for p in report.unchanged]
         lines += [("info", t(ui, "duplicate", what=d)) for d in report.duplicates]
         return lines
@@ -237,7 +305,7 @@ class Handlers:
 
     # ------------------------------------------------------------ the interface language
 
-    def relabel(self, choice: str, stored: dict) -> tuple:
+    def relabel(self, choice: str, stored: dict, past: dict) -> tuple:
         """Every label in the chosen interface language, and the stored conversation drawn again."""
         ui = ui_lang(choice)
         info = self.library.info()
@@ -249,6 +317,8 @@ class Handlers:
             gr.update(value=t(ui, "send")), gr.update(value=t(ui, "stop")),
             gr.update(label=t(ui, "feedback_comment")), gr.update(value=t(ui, "feedback_send")),
             gr.update(label=t(ui, "answer_lang")), gr.update(value=t(ui, "clear")),
+            *self.chat_list(past, ui), gr.update(value=t(ui, "chat_open")), gr.update(value=t(ui, "chat_delete")),
+            gr.update(value=t(ui, "sources")), gr.update(value=t(ui, "close")),
             f"### {t(ui, 'sources')}", self.panel(stored, ui), gr.update(label=t(ui, "examples")),
             gr.update(label=t(ui, "add")), "" if self.allow_edits else t(ui, "edits_off"),
             gr.update(label=t(ui, "upload_button")),

@@ -1,7 +1,9 @@
-"""Every piece of UI text, in English and Chinese. `t(lang, key, **fields)` picks one."""
+"""Every piece of UI text, in English and Chinese. `t(lang, key, **fields)` picks one; `error_text` renders the
+core's errors (RagError and its children) in the interface language."""
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 UiLang = Literal["en", "zh"]
@@ -97,6 +99,14 @@ TEXT: dict[str, dict[str, str]] = {
         "footer": "Answers quote the articles in this knowledge base; check each source before relying on it.",
         "error_title": "Cannot answer",
         "bad_field": "{field}: {problem}",
+        "past_chats": "Past chats",
+        "chat_label": "{title} · {n} question(s)",
+        "chat_open": "Open chat",
+        "chat_delete": "Delete chat",
+        "chat_pick_first": "Choose a past chat first.",
+        "chat_deleted": "Deleted the chat “{title}”.",
+        "edit_last_only": "Only the last question can be edited; ask a new one instead.",
+        "fetching": "Fetching the page",
     },
     "zh": {
         "title": "## 双语新闻问答助手\n可用中文或英文提问。每个回答都注明出处；点击 **[1]** 这样的标记，"
@@ -185,10 +195,72 @@ TEXT: dict[str, dict[str, str]] = {
         "footer": "回答引用的是本知识库中的文章；使用前请核对每个出处。",
         "error_title": "无法回答",
         "bad_field": "{field}：{problem}",
+        "past_chats": "以往的对话",
+        "chat_label": "{title} · {n} 个问题",
+        "chat_open": "打开对话",
+        "chat_delete": "删除对话",
+        "chat_pick_first": "请先选择一个以往的对话。",
+        "chat_deleted": "已删除对话“{title}”。",
+        "edit_last_only": "只能修改最后一个问题；请直接提一个新问题。",
+        "fetching": "正在获取网页",
     },
 }
 
 LANG_NAMES = {"en": "English", "zh": "中文"}
+
+# The core's error messages in Chinese, keyed by the error's class name: (pattern of the English message, the
+# Chinese with the pattern's groups). A SourceError is matched on its reason (the part after "path: "). A message
+# no pattern matches keeps its English text: a wrong translation would be worse than none.
+ERRORS_ZH: dict[str, list[tuple[str, str]]] = {
+    "QuestionError": [
+        (r"the question is empty", "问题是空的。"),
+        (r"the question is (\d+) characters long; the limit is (\d+)\. Ask about one thing at a time\.",
+         "问题有 {0} 个字符，上限是 {1}。请一次只问一件事。"),
+        (r"the question is not valid text \(an undecodable character at position (\d+); was it UTF-8\?\)",
+         "问题不是有效的文本（第 {0} 个字符无法解码；是 UTF-8 吗？）"),
+        (r"k must be from 1 to (\d+), not (.+)", "检索段落数必须在 1 到 {0} 之间，而不是 {1}"),
+        (r"this assistant has no index directory to add to", "这个助手没有可以添加文章的索引目录"),
+    ],
+    "IndexNotFoundError": [
+        (r"no index in (.+): build one with `rag index --index (.+)`",
+         "{0} 中没有索引：请用 `rag index --index {1}` 建立"),
+    ],
+    "IndexLockedError": [
+        (r"(.+) is being written by another process; try again when it ends",
+         "另一个进程正在写入 {0}；请等它结束后再试"),
+    ],
+    "SourceError": [
+        (r"file is empty", "文件是空的"),
+        (r"unsupported file type '(.+)' \(use (.+)\)", "不支持的文件类型“{0}”（请用 {1}）"),
+        (r"file is ([\d.]+) MB, over the (\d+) MB limit.*", "文件有 {0} MB，超过 {1} MB 的上限"),
+        (r"file is over the (\d+) MB limit.*", "文件超过 {0} MB 的上限"),
+        (r"no article text found \(only page chrome or headings\)", "没有找到正文（只有页面框架或标题）"),
+        (r"looks like a binary file.*", "看起来是二进制文件，不是文本"),
+        (r"is not valid UTF-8 .*; re-save it as UTF-8", "不是有效的 UTF-8 文本；请另存为 UTF-8"),
+        (r"line (\d+): not valid JSON \((.+)\)", "第 {0} 行：不是有效的 JSON（{1}）"),
+        (r"line (\d+): expected a JSON object", "第 {0} 行：应为 JSON 对象"),
+        (r"line (\d+): field '(\w+)' is missing or not a non-empty string",
+         "第 {0} 行：字段“{1}”缺失或不是非空字符串"),
+        (r"line (\d+): field 'lang' must be 'en' or 'zh', not (.+)",
+         "第 {0} 行：字段“lang”必须是 'en' 或 'zh'，而不是 {1}"),
+        (r"HTTP (\d+) (.*)", "网站返回 HTTP {0} {1}"),
+        (r"timed out after ([\d.]+) s \(raise RAG_FETCH_TIMEOUT to wait longer\)",
+         "{0} 秒后仍未取到（调大 RAG_FETCH_TIMEOUT 可以多等一会儿）"),
+        (r"could not be fetched \((.+)\)", "无法获取（{0}）"),
+        (r"is not a web page or document \(Content-Type: (.+)\)", "不是网页或文档（Content-Type：{0}）"),
+        (r"page is (?:[\d.]+ MB, )?over the ([\d.]+) MB limit.*",
+         "网页超过 {0} MB 的上限（调大 RAG_MAX_FILE_MB 可以放宽）"),
+        (r"more than (\d+) redirects", "重定向超过 {0} 次"),
+        (r"not a valid URL \((.+)\)", "不是有效的网址（{0}）"),
+        (r"redirects to (\S+), and (.+) is a local or private address; only public web pages are fetched "
+         r"\(RAG_FETCH_PRIVATE=1 allows this machine's network\)",
+         "重定向到 {0}，而 {1} 是本机或内网地址；只获取公开网页（RAG_FETCH_PRIVATE=1 允许访问本机所在的网络）"),
+        (r"(.+) is a local or private address; only public web pages are fetched "
+         r"\(RAG_FETCH_PRIVATE=1 allows this machine's network\)",
+         "{0} 是本机或内网地址；只获取公开网页（RAG_FETCH_PRIVATE=1 允许访问本机所在的网络）"),
+        (r"no such document in the index \(see `rag info`\)", "索引中没有这篇文档（见 `rag info`）"),
+    ],
+}
 
 
 def t(lang: str, key: str, **fields: object) -> str:
@@ -197,8 +269,35 @@ def t(lang: str, key: str, **fields: object) -> str:
     return text.format(**fields) if fields else text
 
 
+def error_text(lang: str, kind: str | None, message: str) -> str:
+    """The message of a core error of class `kind` in `lang`: translated when a pattern of ERRORS_ZH matches,
+    else the English message as it was. A SourceError's "path: " prefix is kept as it is."""
+    if lang != "zh" or not kind:
+        return message
+    prefix, reason = "", message
+    if kind == "SourceError" and ": " in message:
+        for cut in (m.start() for m in re.finditer(": ", message)):  # the path itself may hold ": "
+            if _translated(kind, message[cut + 2:]) is not None:
+                prefix, reason = message[:cut] + "：", message[cut + 2:]
+                break
+    translated = _translated(kind, reason)
+    return prefix + translated if translated is not None else message
+
+
+def _translated(kind: str, message: str) -> str | None:
+    for pattern, chinese in ERRORS_ZH.get(kind, []):
+        if m := re.fullmatch(pattern, message.strip(), re.DOTALL):
+            return chinese.format(*m.groups())
+    return None
+
+
 def ui_lang(choice: str | None) -> UiLang:
     """'中文' / 'zh' / 'zh-CN' -> 'zh'; anything else -> 'en'."""
     if not choice:
         return "en"
     return "zh" if UI_LANGS.get(choice, choice).lower().startswith("zh") else "en"
+
+
+def reason_text(lang: str, reason: str) -> str:
+    """A SourceError's reason alone (no path) in `lang`, or as it was."""
+    return (_translated("SourceError", reason) if lang == "zh" else None) or reason

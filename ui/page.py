@@ -24,6 +24,7 @@ CHAT_CONCURRENCY = 8  # answers at once; the rest wait in the queue
 QUEUE_SIZE = 128
 ANSWER_LANGS = [("Auto / 自动", "auto"), ("English", "en"), ("中文", "zh")]
 STORAGE_KEY = "rag-conversation"
+PAST_CHATS_KEY = "rag-past-chats"
 
 
 def build_page(assistant: Assistant, allow_edits: bool = False) -> gr.Blocks:
@@ -37,7 +38,9 @@ def build_page(assistant: Assistant, allow_edits: bool = False) -> gr.Blocks:
     upload_label = t("en", "upload", files=MAX_FILES, mb=f"{library.max_file_mb:g}", types=" ".join(UPLOAD_TYPES))
     with gr.Blocks(title="Bilingual news assistant · 双语新闻问答") as demo:
         ui_state = gr.State("en")
-        conversation = gr.BrowserState(conv.empty(), storage_key=STORAGE_KEY, secret=library.storage_secret())
+        secret = library.storage_secret()
+        conversation = gr.BrowserState(conv.empty(), storage_key=STORAGE_KEY, secret=secret)
+        past = gr.BrowserState({"chats": []}, storage_key=PAST_CHATS_KEY, secret=secret)
         pending = gr.State([])  # uploads waiting for the reader to confirm a replacement
         rated = gr.State(None)  # the turn last rated, for an optional comment
         with gr.Row(equal_height=False, elem_id="header"):
@@ -48,12 +51,14 @@ def build_page(assistant: Assistant, allow_edits: bool = False) -> gr.Blocks:
         with gr.Row(equal_height=False, elem_id="main"):
             with gr.Column(scale=3, min_width=320):
                 chatbot = gr.Chatbot(label=t("en", "chat"), elem_id="chat", height=460, latex_delimiters=[],
-                                     placeholder=t("en", "chat_placeholder"), buttons=[])
+                                     placeholder=t("en", "chat_placeholder"), buttons=[], editable="user")
                 with gr.Row(elem_id="ask-row"):
                     msg = gr.Textbox(label=t("en", "question"), placeholder=t("en", "question_placeholder"),
                                      elem_id="q", scale=5, max_lines=4, autofocus=True, min_width=160)
                     send = gr.Button(t("en", "send"), variant="primary", elem_id="send", scale=1, min_width=70)
                     stop = gr.Button(t("en", "stop"), variant="secondary", elem_id="stop", scale=1, min_width=70)
+                    # Phone only (CSS): opens the sources drawer; the page's script handles the click.
+                    drawer_open = gr.Button(t("en", "sources"), elem_id="drawer-open", scale=0, min_width=70)
                 with gr.Row(visible=False, elem_id="comment-row") as comment_row:
                     comment = gr.Textbox(label=t("en", "feedback_comment"), elem_id="comment", scale=4, max_lines=3)
                     comment_send = gr.Button(t("en", "feedback_send"), elem_id="comment-send", scale=1)
@@ -62,8 +67,18 @@ def build_page(assistant: Assistant, allow_edits: bool = False) -> gr.Blocks:
                     answer_lang = gr.Radio(ANSWER_LANGS, value="auto", label=t("en", "answer_lang"),
                                            elem_id="answer-lang")
                     clear = gr.Button(t("en", "clear"), elem_id="clear", scale=0, min_width=120)
-            with gr.Column(scale=2, min_width=300):
-                sources_title = gr.Markdown(f"### {t('en', 'sources')}", elem_id="sources-title")
+                with gr.Row(visible=False, elem_id="chats-row", equal_height=False) as chats_row:
+                    chat_pick = gr.Radio([], value=None, label=t("en", "past_chats"), elem_id="chats", scale=4)
+                    with gr.Column(scale=0, min_width=140):
+                        chat_open = gr.Button(t("en", "chat_open"), size="sm", elem_id="chat-open")
+                        chat_delete = gr.Button(t("en", "chat_delete"), size="sm", variant="stop",
+                                                elem_id="chat-delete")
+                chat_status = gr.Markdown("", elem_id="chat-status")
+            with gr.Column(scale=2, min_width=300, elem_id="sources-col"):
+                with gr.Row(elem_id="sources-head", equal_height=True):
+                    sources_title = gr.Markdown(f"### {t('en', 'sources')}", elem_id="sources-title")
+                    drawer_close = gr.Button(t("en", "close"), size="sm", elem_id="drawer-close", scale=0,
+                                             min_width=80)
                 sources = gr.HTML(sources_panel([], "en"), elem_id="sources")
         examples = gr.Dataset(components=[gr.Textbox(visible=False)], samples=[[q] for q in EXAMPLES],
                               label=t("en", "examples"), elem_id="examples", samples_per_page=len(EXAMPLES))
@@ -110,18 +125,31 @@ def build_page(assistant: Assistant, allow_edits: bool = False) -> gr.Blocks:
                        concurrency_limit=CHAT_CONCURRENCY, concurrency_id="chat", show_progress="hidden",
                        trigger_mode="always_last", js=STREAMING_ON_JS)
         asking.then(None, js=STREAMING_OFF_JS)
+        again_inputs = [conversation, answer_lang, k_slider, generative_box, ui_state, filter_doc, filter_lang]
+        regenerating = chatbot.retry(h.regenerate, again_inputs, chat_outputs, api_name=False,
+                                     concurrency_limit=CHAT_CONCURRENCY, concurrency_id="chat", show_progress="hidden",
+                                     js=STREAMING_ON_JS)
+        regenerating.then(None, js=STREAMING_OFF_JS)
+        editing = chatbot.edit(h.edit, again_inputs, chat_outputs, api_name=False, concurrency_limit=CHAT_CONCURRENCY,
+                               concurrency_id="chat", show_progress="hidden", js=STREAMING_ON_JS)
+        editing.then(None, js=STREAMING_OFF_JS)
         example_run = examples.click(lambda sample: sample[0], examples, msg, api_name=False, queue=False,
                                      show_progress="hidden")
         example_run.then(h.chat, chat_inputs, chat_outputs, api_name=False, concurrency_limit=CHAT_CONCURRENCY,
                          concurrency_id="chat", show_progress="hidden", js=STREAMING_ON_JS
                          ).then(None, js=STREAMING_OFF_JS)
-        stop.click(h.stop, [conversation, ui_state], [chatbot, sources, conversation], cancels=[asking],
+        stop.click(h.stop, [conversation, ui_state], [chatbot, sources, conversation],
+                   cancels=[asking, regenerating, editing],
                    api_name=False, queue=False, js=STREAMING_ON_JS).then(None, js=STREAMING_OFF_JS)
-        for button in (clear,):
-            button.click(h.new_chat, [ui_state], [chatbot, msg, sources, conversation], api_name=False,
-                         queue=False, show_progress="hidden")
-        chatbot.clear(h.new_chat, [ui_state], [chatbot, msg, sources, conversation], api_name=False,
-                      queue=False, show_progress="hidden")
+        new_chat_outputs = [chatbot, msg, sources, conversation, past, chat_pick, chats_row]
+        for starts_afresh in (clear.click, chatbot.clear):
+            starts_afresh(h.new_chat, [conversation, past, ui_state], new_chat_outputs, api_name=False, queue=False,
+                          show_progress="hidden")
+        chat_open.click(h.open_chat, [chat_pick, conversation, past, ui_state],
+                        [chatbot, sources, conversation, past, chat_pick, chats_row, chat_status], api_name=False,
+                        queue=False, show_progress="hidden")
+        chat_delete.click(h.delete_chat, [chat_pick, past, ui_state], [past, chat_pick, chats_row, chat_status],
+                          api_name=False, queue=False, show_progress="hidden")
         chatbot.like(h.like, [conversation, ui_state], [comment_row, feedback_status, rated], api_name=False,
                      queue=False, show_progress="hidden")
         comment_send.click(h.comment, [comment, rated, ui_state], [comment_row, comment, feedback_status],
@@ -131,7 +159,8 @@ def build_page(assistant: Assistant, allow_edits: bool = False) -> gr.Blocks:
         files.upload(h.upload, [files, ui_state], [upload_status, pending, replace_row, *kb_outputs],
                      api_name="upload", concurrency_limit=1, concurrency_id="index",
                      show_progress_on=[upload_status])
-        gr.on([url_box.submit, url_add.click], h.add_url, [url_box, ui_state], [upload_status, url_box, *kb_outputs],
+        gr.on([url_box.submit, url_add.click], h.add_url, [url_box, ui_state],
+              [upload_status, url_box, pending, replace_row, *kb_outputs],
               api_name="add_url", concurrency_limit=1, concurrency_id="index", show_progress_on=[upload_status])
         replace_yes.click(h.replace, [pending, ui_state], [upload_status, pending, replace_row, *kb_outputs],
                           api_name=False, concurrency_limit=1, concurrency_id="index",
@@ -145,13 +174,13 @@ def build_page(assistant: Assistant, allow_edits: bool = False) -> gr.Blocks:
         remove_no.click(h.cancel_remove, [ui_state], [confirm_row, remove_status], api_name=False, queue=False)
 
         labelled = [ui_state, ui_toggle, title, theme, chatbot, msg, send, stop, comment, comment_send, answer_lang,
-                    clear, sources_title, sources, examples, add_box, edits_note, files, upload_hint, url_box, url_add,
-                    upload_status,
+                    clear, chat_pick, chats_row, chat_open, chat_delete, drawer_open, drawer_close, sources_title,
+                    sources, examples, add_box, edits_note, files, upload_hint, url_box, url_add, upload_status,
                     replace_yes, replace_no, kb_box, kb, remove_pick, remove, remove_yes, remove_no, settings_box,
                     k_slider, filter_doc, filter_lang, generative_box, footer]
-        ui_toggle.input(h.relabel, [ui_toggle, conversation], labelled, api_name=False, queue=False,
+        ui_toggle.input(h.relabel, [ui_toggle, conversation, past], labelled, api_name=False, queue=False,
                         js=REMEMBER_LANG_JS, show_progress="hidden")
-        demo.load(h.relabel, [ui_toggle, conversation], labelled, js=BROWSER_LANG_JS, api_name=False,
+        demo.load(h.relabel, [ui_toggle, conversation, past], labelled, js=BROWSER_LANG_JS, api_name=False,
                   queue=False, show_progress="hidden")
         gr.api(h.ask, api_name="ask")
     demo.queue(default_concurrency_limit=2, max_size=QUEUE_SIZE)

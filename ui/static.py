@@ -1,4 +1,5 @@
-"""The page's CSS and its one script: citation popovers, revealing a source, copying, the theme toggle.
+"""The page's CSS and its one script: citation popovers, revealing a source, the phone's sources drawer,
+copying, the theme toggle.
 
 The script builds everything it shows from the panel's data attributes with `textContent`, never `innerHTML`,
 so document text stays text here too.
@@ -58,6 +59,9 @@ mark.rag, #sources mark, .rag-pop mark, .rag-full mark { background: #ffe066; co
                    border-color: #8f1c13 !important; }
 body:not(.rag-streaming) #stop { display: none !important; }
 #footer { font-size: .85em; opacity: .8; text-align: center; }
+#drawer-open, #drawer-close { display: none !important; }  /* the sources drawer is the phone's */
+#sources-head { align-items: center; flex-wrap: nowrap; }
+#chat-delete { background: #b42318 !important; color: #ffffff !important; border-color: #8f1c13 !important; }
 .rag-pop { position: fixed; z-index: 1000; max-width: min(440px, 92vw); padding: .7em .8em;
            background: var(--background-fill-primary); color: var(--body-text-color);
            border: 1px solid var(--border-color-primary); border-radius: 8px;
@@ -79,7 +83,7 @@ body:not(.rag-streaming) #stop { display: none !important; }
   #ask-row { position: fixed; left: 0; right: 0; bottom: 0; z-index: 900; margin: 0; padding: .3em .6em;
              background: var(--body-background-fill); box-shadow: 0 -2px 10px rgba(0, 0, 0, .15); }
   #footer { margin-bottom: 150px; }  /* room for the pinned question box */
-  .sources-scroll { max-height: 60vh; }
+  #drawer-open, #drawer-close { display: inline-flex !important; }
   #kb thead { display: none; }  /* one document per card: nothing is cut off at the right */
   #kb tr { display: block; border-bottom: 1px solid var(--border-color-primary); padding: .3em 0; }
   #kb td { display: inline-block; border: none; padding: .1em .4em .1em 0; }
@@ -88,7 +92,30 @@ body:not(.rag-streaming) #stop { display: none !important; }
 }
 """
 
-HEAD = """
+# The phone's sources drawer: a <style> of its own in HEAD, because Gradio scopes the rules of `CSS` inside its
+# container (`body.rag-drawer x` would become `.gradio-container .contain body.rag-drawer x`, which never matches).
+# The drawer lies over the page, opened by "Sources" or a citation, and ends above the pinned question box (the
+# script keeps --rag-ask-h at that box's height), so the page never scrolls to the sources.
+DRAWER_CSS = """
+<style>
+@media (max-width: 700px) {
+  #sources-col { position: fixed; left: 0; right: 0; top: 10vh; bottom: var(--rag-ask-h, 120px); z-index: 880;
+                 margin: 0; padding: .4em .7em; min-width: 0 !important; background: var(--body-background-fill);
+                 flex-wrap: nowrap !important; overflow: hidden;  /* a tall panel scrolls inside, never wraps aside */
+                 border-radius: 12px 12px 0 0; box-shadow: 0 -4px 24px rgba(0, 0, 0, .3);
+                 transform: translateY(calc(100% + var(--rag-ask-h, 120px) + 20px)); visibility: hidden;
+                 transition: transform .18s ease-out, visibility 0s linear .18s; }
+  body.rag-drawer #sources-col { transform: none; visibility: visible; transition: transform .18s ease-out; }
+  /* "Sources" is a tab on the question box's top edge, so the box keeps its whole width. */
+  #drawer-open { position: absolute; right: .6em; top: -2.4em; width: auto !important; min-width: 0 !important;
+                 padding: .2em .9em; border-radius: 8px 8px 0 0; box-shadow: 0 -2px 8px rgba(0, 0, 0, .15); }
+  body.rag-drawer #drawer-open { visibility: hidden; }
+  #sources-col .sources-scroll { max-height: calc(90vh - var(--rag-ask-h, 120px) - 5em); }
+}
+</style>
+"""
+
+HEAD = DRAWER_CSS + """
 <script>
 (function () {
   var pop = null, hideTimer = null;
@@ -101,6 +128,13 @@ HEAD = """
   }
   function withMark(parent, text) { var m = el("mark", "rag", text); parent.appendChild(m); return parent; }
   function hide() { if (pop) { pop.remove(); pop = null; } }
+  function narrow() { return window.matchMedia("(max-width: 700px)").matches; }
+  function openDrawer() {
+    var ask = document.getElementById("ask-row");
+    if (ask) { document.body.style.setProperty("--rag-ask-h", ask.offsetHeight + "px"); }
+    document.body.classList.add("rag-drawer");
+  }
+  function closeDrawer() { document.body.classList.remove("rag-drawer"); }
   function reveal(target, scrollPage) {
     var turn = target.closest("details");
     if (turn) { turn.open = true; }
@@ -139,7 +173,10 @@ HEAD = """
     var actions = el("div", "pop-actions");
     var showBtn = el("button", "pop-show", d.show), fullBtn = el("button", "pop-full", d.full);
     showBtn.type = fullBtn.type = "button";
-    showBtn.addEventListener("click", function () { hide(); reveal(target, phone()); });
+    showBtn.addEventListener("click", function () {
+      hide();
+      if (narrow()) { openDrawer(); reveal(target, false); } else { reveal(target, phone()); }
+    });
     fullBtn.addEventListener("click", function () { hide(); openFull(target); });
     actions.appendChild(showBtn); actions.appendChild(fullBtn);
     if (/^https?:\\/\\//.test(d.url || "")) {
@@ -173,6 +210,8 @@ HEAD = """
       }
       return;
     }
+    if (event.target.closest && event.target.closest("#drawer-open")) { openDrawer(); return; }
+    if (event.target.closest && event.target.closest("#drawer-close")) { closeDrawer(); return; }
     if (event.target.closest && event.target.closest("#theme")) {
       var dark = !document.body.classList.contains("dark");
       document.body.classList.toggle("dark", dark);
@@ -188,7 +227,10 @@ HEAD = """
     event.stopPropagation();
     var target = sourceOf(link);
     if (!target) { return; }
-    if (phone()) { show(link, target); } else { hide(); reveal(target, false); }
+    // A phone opens the drawer at the source (the page stays put); another touch screen previews in a popover.
+    if (narrow()) { hide(); openDrawer(); reveal(target, false); }
+    else if (phone()) { show(link, target); }
+    else { hide(); reveal(target, false); }
   }, true);
   document.addEventListener("mouseover", function (event) {
     var link = markerOf(event);
@@ -206,6 +248,7 @@ HEAD = """
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") { return; }
     hide();
+    closeDrawer();
     document.querySelectorAll(".rag-full").forEach(function (x) { x.remove(); });
   });
   // A new upload starts with a clean result list, even when Gradio refuses the file before it reaches us.
@@ -234,14 +277,14 @@ HEAD = """
 """
 
 # Runs in the browser on page load: the interface language is the one the reader chose last, else the browser's.
-BROWSER_LANG_JS = """(choice, conversation) => {
+BROWSER_LANG_JS = """(choice, conversation, past) => {
   var stored = localStorage.getItem("rag-ui-lang");
   var lang = stored || ((navigator.language || "en").toLowerCase().startsWith("zh") ? "中文" : "English");
-  return [lang, conversation];
+  return [lang, conversation, past];
 }"""
-REMEMBER_LANG_JS = """(choice, conversation) => {
+REMEMBER_LANG_JS = """(choice, conversation, past) => {
   localStorage.setItem("rag-ui-lang", choice);
-  return [choice, conversation];
+  return [choice, conversation, past];
 }"""
 STREAMING_ON_JS = "(...inputs) => { document.body.classList.add('rag-streaming'); return inputs; }"
 STREAMING_OFF_JS = "() => { document.body.classList.remove('rag-streaming'); }"
