@@ -117,6 +117,8 @@ def best_part(sentence: str, q: Question) -> str:
 def short_span(quote: str, q: Question) -> str | None:
     """The short answer inside `quote`: the number, date, name, place or title nearest the question's words."""
     asked = set(q.tokens)
+    if q.kind not in ("number", "date") and (slot := slot_span(quote, q.searched)):
+        return slot
 
     def closeness(start: int, end: int) -> float:
         window = quote[max(0, start - 40) : end + 40]
@@ -136,6 +138,49 @@ def short_span(quote: str, q: Question) -> str | None:
         if names:
             return max(names)[1].strip()
     return _clause(quote, q)
+
+
+# A Chinese question keeps its question word where the answer stands in the statement ("是由哪两个公司开发的"
+# ~ "是由光荣和ω-force开发的"): the words around it anchor the answer in the sentence.
+_WH_ZH = re.compile(r"哪(?:里|儿|些)|(?:哪|几|多少)[一二两三四五六七八九十\d]*[个位家种年天座项条名国次所部本只款届]?|"
+                    r"什么|谁|何(?:时|地|人|处)?")
+_STOP_ZH = re.compile(r"[，。；：！？,.;:!?\n()（）]")
+_LINK_ZH = set("由是在于被为从向对给和与把将到")  # one character that still anchors: "由X开发", "是X"
+
+
+def slot_span(quote: str, question: str, longest: int = 30) -> str | None:
+    """For a Chinese question and a Chinese sentence: the words of the sentence that stand where the question
+    has its question word, between the question's own words before and after it. None when no side is found,
+    the span would cross a clause, or it is mostly the question's own words."""
+    wh = _WH_ZH.search(question)
+    if not wh or not re.search(r"[\u4e00-\u9fff]", quote):
+        return None
+    left = re.split(r"[，。？！,?!]", question[: wh.start()])[-1][-8:]
+    right = re.split(r"[，。？！,?!]", question[wh.end():])[0][:8]
+    ends = [at for i in range(len(right) - 1) if (at := quote.find(right[i : i + 2])) >= 0]
+    end = min(ends) if ends else None
+    start = None
+    for size in range(len(left), 0, -1):  # the longest end of the words before it, before the right anchor
+        piece = left[-size:]
+        if size == 1 and piece not in _LINK_ZH:
+            break
+        at = quote.rfind(piece, 0, end if end is not None else len(quote))
+        if at >= 0:
+            start = at + size
+            break
+    if start is None and end is None:
+        return None
+    if start is None:  # only the words after it: back to the clause's start
+        stops = [m.end() for m in _STOP_ZH.finditer(quote, 0, end)]
+        start = stops[-1] if stops else 0
+    if end is None or end <= start:  # only the words before it: up to the clause's end
+        stop = _STOP_ZH.search(quote, start)
+        end = stop.start() if stop else len(quote)
+    span = quote[start:end].strip(" ，,、的了是")
+    new = [ch for ch in span if ch not in question]
+    if not span or len(span) > longest or _STOP_ZH.search(span) or len(new) < len(span) / 2:
+        return None
+    return span
 
 
 def _clause(quote: str, q: Question) -> str | None:
