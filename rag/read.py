@@ -35,6 +35,8 @@ FEATURES = (
     "best_sim",  # the better of the two (a sentence that says "it" matches less than its passage)
     "sentence_coverage",  # idf-weighted share of the question's words in the sentence (or its translation)
     "bridged_coverage",  # ... in a sentence of the other language, the words mapped by the dictionary (else 0)
+    "typed_coverage",  # the better coverage of the two, when the sentence carries the kind of fact asked (else 0)
+    "untyped_coverage",  # ... when a number or date is asked and neither the sentence nor its translation has one
     "passage_coverage",  # ... in the passage, its heading, title and translation
     "carried_coverage",  # ... of the words borrowed from an earlier turn, in the sentence
     "no_coverage",  # not one of the question's words in the passage or its translation
@@ -206,6 +208,9 @@ class Reader:
                 "credit_role_match": float(bool(role) and bool(set(tokenize(role.group(1))) & set(q.tokens))),
                 "title_line": float(bool(_TITLE_LINE.match(quote))),
             }
+            best_cov = max(sentence_cov, bridged_cov)
+            f["typed_coverage"] = best_cov if typed else 0.0
+            f["untyped_coverage"] = best_cov if q.kind in ("number", "date") and not (typed or typed_tr) else 0.0
             out.append(Candidate(hit, rank, quote, before, translation, typed, context_tokens, context_text,
                                  tuple(float(f[name]) for name in FEATURES)))
         return out
