@@ -408,6 +408,11 @@ def main(argv: list[str] | None = None) -> int:
     if not SHARED.is_dir():
         print(f"{SHARED} is missing: the real pages and datasets live there", file=sys.stderr)
         return 2
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        print("refitting needs scikit-learn: pip install -e '.[dev]'", file=sys.stderr)
+        return 2
     loaders = {"shipped": shipped, "real": real_pages, "squad2": squad2,
                "cmrc": lambda w: cmrc(w, args.cmrc_articles)}
     cases: list[Case] = []
