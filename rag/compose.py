@@ -114,6 +114,12 @@ def best_part(sentence: str, q: Question) -> str:
     return part.strip().rstrip(",;:，；：、— ")
 
 
+# Dates before the modern years DATE reads: a bare year, a decade, a century ("in 911", "the 1050s", "the 10th
+# and 11th centuries").
+_ERA = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)(?: and \d{1,2}(?:st|nd|rd|th))? centur(?:y|ies)\b|\b[1-9]\d{2,3}s?\b"
+                  r"|(?:公元前?)?\d{1,4}年代?|\d{1,2}世纪")
+
+
 def short_span(quote: str, q: Question) -> str | None:
     """The short answer inside `quote`: the number, date, name, place or title nearest the question's words."""
     asked = set(q.tokens)
@@ -128,6 +134,7 @@ def short_span(quote: str, q: Question) -> str | None:
         return _number_span(quote, q, closeness)
     if q.kind == "date":
         found = [(closeness(m.start(), m.end()), m.group(0)) for m in DATE.finditer(quote)]
+        found = found or [(closeness(m.start(), m.end()), m.group(0)) for m in _ERA.finditer(quote)]
         return max(found)[1] if found else None
     if q.kind in ("who", "place", "name") or (q.kind is None and _NAME_QUESTION.search(q.searched)):
         if credit := re.findall(r"^([^|｜:：\n]{1,30}?)\s*[|｜:：]\s*(.+)$", quote, flags=re.M):
@@ -137,7 +144,50 @@ def short_span(quote: str, q: Question) -> str | None:
             names += [(closeness(m.start(), m.end()) + 0.5, m.group(1)) for m in _TITLE.finditer(quote)]
         if names:
             return max(names)[1].strip()
+    if q.lang == "en" and quote.isascii() and (run := novel_run(quote, q.searched)):
+        return run
     return _clause(quote, q)
+
+
+_WORD_EN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
+_FUNCTION_EN = frozenset("a an the of in on at to for by with from and or as is are was were be been being that which "
+                         "who whom whose what when where why how this these those it its their his her they he she "
+                         "has have had do does did not no but than then there into over after before during about "
+                         "also such can could would should will may might".split())
+
+
+def novel_run(quote: str, question: str, longest: int = 8) -> str | None:
+    """For an English question: the run of the sentence's words that the question does not have, nearest the
+    words it does have (an answer says what the question leaves open), at most `longest` words, without
+    function words at its ends. None when the sentence shares no word with the question."""
+    asked = {w.lower() for w in _WORD_EN.findall(question)} - _FUNCTION_EN
+    asked |= {stem for w in asked if (stem := w.rstrip("s")) and len(stem) > 2}
+    words = list(_WORD_EN.finditer(quote))
+    seen = [w.group(0).lower() in asked or w.group(0).lower().rstrip("s") in asked for w in words]
+    hits = [i for i, s in enumerate(seen) if s]
+    if not hits:
+        return None
+    runs, start = [], None
+    for i, s in enumerate([*seen, True]):
+        if not s and start is None:
+            start = i
+        elif s and start is not None:
+            runs.append((start, i))
+            start = None
+    best, best_score = None, 0.0
+    for a, b in runs:
+        while a < b and words[a].group(0).lower() in _FUNCTION_EN:
+            a += 1
+        while b > a and words[b - 1].group(0).lower() in _FUNCTION_EN:
+            b -= 1
+        if a == b or b - a > longest:
+            continue
+        near = sum(1.0 / (1 + min(abs(h - a), abs(h - (b - 1)))) for h in hits)
+        if near > best_score:
+            best, best_score = (a, b), near
+    if best is None:
+        return None
+    return quote[words[best[0]].start() : words[best[1] - 1].end()]
 
 
 # A Chinese question keeps its question word where the answer stands in the statement ("是由哪两个公司开发的"
