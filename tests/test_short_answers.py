@@ -1,0 +1,30 @@
+"""The short answer inside a quoted sentence, for questions of every language and kind (rag/compose.py)."""
+
+from rag.compose import novel_run, short_span, slot_span
+from rag.question import parse_question
+
+
+def test_a_chinese_answer_stands_where_the_question_has_its_question_word():
+    assert slot_span("这座桥由中交集团设计建造。", "这座桥由哪家公司设计建造？") == "中交集团"
+    assert slot_span("沿线设有东站、西站和南站。", "沿线设有哪些车站？") == "东站、西站和南站"
+    # only the words before it are found: up to the clause's end
+    assert slot_span("他最早的老师是他的祖父，一位乡村医生。", "他最早的老师是谁？") == "他的祖父"
+
+
+def test_no_chinese_slot_when_the_span_is_the_questions_own_words_or_crosses_a_clause():
+    assert slot_span("于乐出身于北京国安。", "于乐在哪里出身？") is None  # "于乐" is the question's own word
+    assert slot_span("The bridge opened in 2024.", "这座桥哪一年通车？") is None  # not a Chinese sentence
+    assert slot_span("这座桥由中交集团设计建造。", "这座桥有多长") is None  # no anchor on either side
+
+
+def test_an_english_answer_is_the_open_words_nearest_the_questions():
+    assert novel_run("Their style was characterised by rounded arches over windows.",
+                     "What were the arches of their style characterised by?") == "rounded"
+    assert novel_run("Nothing here is shared.", "What colour is the sky?") is None
+
+
+def test_dates_before_the_modern_years_are_short_answers():
+    q = parse_question("When was the duchy founded?", "en")
+    assert short_span("The duchy was founded in 911 by treaty.", q) == "911"
+    q = parse_question("When did the Normans settle there?", "en")
+    assert short_span("They settled there in the 10th and 11th centuries.", q) == "10th and 11th centuries"
