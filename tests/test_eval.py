@@ -244,3 +244,22 @@ def test_squad2_unanswerable_questions_are_abstention_items_with_splits(tmp_path
     assert items["A-a"]["category"] == "en" and items["A-a"]["answers"] == ["3"]
     assert {items["A-a"]["split"], items["B-a"]["split"]} == {"dev", "measured"}  # one article each
     assert items["A-a"]["split"] == items["A-u"]["split"]
+
+
+def test_the_judges_trees_score_as_scikit_learn_fitted_them_after_a_json_round_trip(tmp_path):
+    import numpy as np
+
+    from eval.fit_judge import _trees, _weights
+    from rag.judge import _scorer
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(600, 3))
+    y = ((x[:, 0] > 0.2) & (x[:, 1] < 0.5) | (x[:, 2] > 1.0)).astype(float)  # needs interactions
+    trees = _trees(x, y, np.ones(len(y)), n_estimators=30)  # itself checks its export against scikit-learn
+    names = ("a", "b", "c")
+    stored = json.loads(json.dumps(_weights(names, trees)))
+    loaded = _scorer(stored, names, str(tmp_path / "judge.json"))
+    assert np.allclose(loaded(x), trees(x))
+    assert ((loaded(x) > 0) == (y > 0)).mean() > 0.95
+    with pytest.raises(ValueError, match="other features"):
+        _scorer(stored, ("a", "c", "b"), "judge.json")
