@@ -4,8 +4,13 @@
 
 What is chosen: the chunk vector (mean of its sentence vectors, the chunk text embedded whole with the
 `passage:` role, or a mix: `whole_weight`), the same-language BM25 weight, the RRF constant, the sentence
-re-rank share, counterpart propagation, the dictionary bridge's weight and whether a translation group's two
-document cards may both be among the hits (see rag/retrieve.py).
+re-rank share, counterpart propagation, the dictionary bridge's weight, whether a translation group's two
+document cards may both be among the hits, and the weight of the document cards' own ranking for questions
+about the document (and whether other questions skip the cards) (see rag/retrieve.py).
+
+    python -m eval.fit_retrieval --from-fitted --steps card_weight,cards_for_meta_only --rounds 1
+
+refits only the named parameters, starting from the settings already in the file.
 
 On what (development halves only, by eval/splits.py; the measured halves are printed, never used to choose):
 - real pages: `../shared/corpus/real_qa.jsonl` over all of `real/`, gold = the page's chunks holding an alias;
