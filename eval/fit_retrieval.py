@@ -59,10 +59,12 @@ GRID = {
     "bridge_counterparts": [False, True],
     "card_weight": [0.0, 0.5, 1.0, 2.0],
     "cards_for_meta_only": [False, True],
+    "other_version_slot": [0, 5, 4, 3],  # lowest rank first: of equal objectives, the least change to the top
 }
 # One step per tuple: the fusion weights and the RRF constant interact, so they are searched jointly.
 STEPS = [("whole_weight",), ("bm25_weight", "rrf_k", "bridge_weight"), ("rerank",), ("propagate",), ("one_card",),
-         ("bridge_counterparts",), ("card_weight", "cards_for_meta_only")]
+         ("bridge_counterparts",), ("card_weight", "cards_for_meta_only"),
+         ("other_version_slot",)]
 OBJECTIVE = [("real", "hit5"), ("real", "hit1"), ("one-language", "hit5"), ("cmrc", "hit1"), ("squad", "hit1")]
 # --same-language adds real hit1_same (the first hit in the question's own language where its version has the
 # answer); tried, it chose a weaker bridge (0.25, RRF 60) that the answer tests liked no better.

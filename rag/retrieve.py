@@ -26,7 +26,7 @@ from langchain_core.retrievers import BaseRetriever
 from index.card import CARD, is_card
 from index.chunk import Chunk
 from index.dictionary import bridge
-from index.store import Store
+from index.store import LANGS, Store
 from index.text import tokenize
 from rag.checks import check_filters
 from rag.question import about_document
@@ -47,6 +47,9 @@ class RetrievalParams:
     own_language_first: bool = False  # a hit in the other language is preceded by its translation in the asker's
     card_weight: float = 0.0  # questions about the document: weight of a ranking of the document cards (0: off)
     cards_for_meta_only: bool = False  # other questions do not search the cards (they hold no article text)
+    other_version_slot: int = 0  # rank (from 1) given to the best other-language passage that translates none
+    #                              of the hits above it, when the top k has none (0: off): a fact only the
+    #                              other version states
 
     @classmethod
     def load(cls, path: Path = PARAMS_FILE) -> RetrievalParams:
@@ -136,6 +139,8 @@ class HybridSearcher:
             ranked = self._one_card_per_group(ranked)
         if p.own_language_first:
             ranked = self._own_language_first(ranked, lang, mask)
+        if p.other_version_slot and k >= p.other_version_slot:
+            ranked = self._other_version_slot(ranked, lang, k)
         top = ranked[:k]
         missing = [row for row, _ in top if row not in dense_of]
         if missing:  # chunks reached only by BM25 or a translation link: give them a real cosine too
@@ -187,6 +192,28 @@ class HybridSearcher:
             placed.add(row)
             out.append((row, score))
         return out
+
+    def _other_version_slot(self, ranked: list[tuple[int, float]], lang: str, k: int) -> list[tuple[int, float]]:
+        """The ranking with the best passage of the other language that is no translation of a top-k passage
+        moved up to rank `other_version_slot`, when the top k holds no such passage."""
+        store, at = self.store, self.params.other_version_slot - 1
+        mine = LANGS.index(lang)
+
+        def linked(rows) -> set[int]:
+            out = set()
+            for r in rows:
+                out |= {x for x in map(store.row_of, store.chunk(r).counterparts) if x is not None}
+            return out
+
+        top = [r for r, _ in ranked[:k]]
+        near = linked(top)
+        if any(store.lang_of[r] != mine and r not in near for r in top):
+            return ranked
+        for i in range(k, len(ranked)):
+            row = ranked[i][0]
+            if store.lang_of[row] != mine and row not in near and not is_card(store.chunk(row)):
+                return [*ranked[:at], ranked[i], *ranked[at:i], *ranked[i + 1:]]
+        return ranked
 
     def _one_card_per_group(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """The ranking without a document card whose translation (the other version's card) ranks higher."""

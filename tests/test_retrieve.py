@@ -6,7 +6,12 @@ from rag.retrieve import Filters, HybridSearcher, fuse_rankings
 
 
 def test_excluded_chunks_and_only_they_never_come_back(bundled_store, embedder):
-    searcher = HybridSearcher(bundled_store, embedder)
+    from dataclasses import replace
+
+    from rag.retrieve import RetrievalParams
+
+    # the other version's slot re-ranks what is left: off here, where only the exclusion is tested
+    searcher = HybridSearcher(bundled_store, embedder, params=replace(RetrievalParams.load(), other_version_slot=0))
     question = "How many standard racks does Shaoguan plan to build?"
     before = [h.chunk.chunk_id for h in searcher.search(question, "en", k=5)]
     gone = (before[0], *bundled_store.chunk(bundled_store.row_of(before[0])).counterparts)
@@ -55,3 +60,25 @@ def test_a_one_language_index_is_searched_across_languages_through_the_dictionar
     assert hits and all(h.chunk.lang == "en" for h in hits)
     assert bridged._bridged(["深圳", "人工智能"], "zh", None)  # the bridge gives English chunks a lexical vote
     assert not plain.store.bm25_search(["深圳"], "en", 5)  # same-language BM25 alone has nothing to match there
+
+
+def test_a_passage_only_the_other_version_has_gets_a_place_in_the_top_k(bundled_store, embedder):
+    from dataclasses import replace
+
+    from rag.retrieve import RetrievalParams
+
+    store = bundled_store
+    slotted = HybridSearcher(store, embedder, params=replace(RetrievalParams.load(), other_version_slot=2))
+    rows = range(len(store))
+    zh = [r for r in rows if store.chunk(r).lang == "zh" and store.chunk(r).paragraph >= 0]
+    top = zh[:3]
+    linked = {store.row_of(c) for r in top for c in store.chunk(r).counterparts}
+    en = [r for r in rows if store.chunk(r).lang == "en" and store.chunk(r).paragraph >= 0]
+    ranking = [(r, 1.0) for r in top + [r for r in en if r in linked] + [r for r in en if r not in linked]]
+    moved = slotted._other_version_slot(ranking, "zh", k=3)
+    first_unlinked = next(r for r in en if r not in linked)
+    assert [r for r, _ in moved[:3]] == [top[0], first_unlinked, top[1]]  # rank 2, the rest pushed down
+    assert sorted(moved) == sorted(ranking)  # nothing lost
+    # a top k that already holds such a passage is left as it was
+    ranking = [(r, 1.0) for r in [top[0], first_unlinked, *top[1:]]]
+    assert slotted._other_version_slot(ranking, "zh", k=3) == ranking
