@@ -13,9 +13,9 @@ from rag.question import Question
 from rag.read import Candidate
 from rag.types import Answer, Citation, Context
 
-ABSTAIN = {
-    "en": "The sources don't say {topic}. The nearest passages are listed below.",
-    "zh": "资料中没有提到{topic}。以下是最接近的段落。",
+ABSTAIN = {  # the question is never echoed back (Answer.searched holds what was searched)
+    "en": "The sources don't say that. The nearest passages are listed below.",
+    "zh": "资料中没有提到这一点。以下是最接近的段落。",
 }
 FOREIGN_QUOTE = {  # how an answer labels a sentence quoted from the other language's version
     "en": "The Chinese version says: {quote}",
@@ -55,15 +55,9 @@ def compose(q: Question, judgement: Judgement, contexts: tuple[Context, ...], al
 
 
 def abstention(q: Question, contexts: tuple[Context, ...], score: float = 0.0) -> Answer:
-    topic = "" if q.answer_lang == "zh" else _topic(q.text)
     score = score if score > -1e9 else -1e9
-    return Answer(q.text, ABSTAIN[q.answer_lang].format(topic=topic), True, q.answer_lang, None, (), contexts,
+    return Answer(q.text, ABSTAIN[q.answer_lang], True, q.answer_lang, None, (), contexts,
                   "extractive", q.searched if q.resolved else None, round(score, 4), searched=q.searched)
-
-
-def _topic(question: str) -> str:
-    core = re.sub(r"[?？!.。]+$", "", question.strip())
-    return f"that ({core[:80]})" if core else "that"
 
 
 def _shown(c: Candidate, q: Question) -> str:
