@@ -47,9 +47,9 @@ class RetrievalParams:
     own_language_first: bool = False  # a hit in the other language is preceded by its translation in the asker's
     card_weight: float = 0.0  # questions about the document: weight of a ranking of the document cards (0: off)
     cards_for_meta_only: bool = False  # other questions do not search the cards (they hold no article text)
-    other_version_slot: int = 0  # rank (from 1) given to the best other-language passage that translates none
-    #                              of the hits above it, when the top k has none (0: off): a fact only the
-    #                              other version states
+    other_version_slot: int = 0  # rank S (from 1) given to the best other-language passage that translates
+    #                              none of the first S hits, when they hold none (0: off): a fact only the
+    #                              other version states. Any top k is a prefix of a longer one.
 
     @classmethod
     def load(cls, path: Path = PARAMS_FILE) -> RetrievalParams:
@@ -140,7 +140,7 @@ class HybridSearcher:
         if p.own_language_first:
             ranked = self._own_language_first(ranked, lang, mask)
         if p.other_version_slot and k >= p.other_version_slot:
-            ranked = self._other_version_slot(ranked, lang, k)
+            ranked = self._other_version_slot(ranked, lang)
         top = ranked[:k]
         missing = [row for row, _ in top if row not in dense_of]
         if missing:  # chunks reached only by BM25 or a translation link: give them a real cosine too
@@ -193,10 +193,11 @@ class HybridSearcher:
             out.append((row, score))
         return out
 
-    def _other_version_slot(self, ranked: list[tuple[int, float]], lang: str, k: int) -> list[tuple[int, float]]:
-        """The ranking with the best passage of the other language that is no translation of a top-k passage
-        moved up to rank `other_version_slot`, when the top k holds no such passage."""
-        store, at = self.store, self.params.other_version_slot - 1
+    def _other_version_slot(self, ranked: list[tuple[int, float]], lang: str) -> list[tuple[int, float]]:
+        """The ranking with the best passage of the other language that translates none of the first S
+        passages (S = `other_version_slot`) moved up to rank S, when those S hold no such passage."""
+        store = self.store
+        k = self.params.other_version_slot
         mine = LANGS.index(lang)
 
         def linked(rows) -> set[int]:
@@ -212,7 +213,7 @@ class HybridSearcher:
         for i in range(k, len(ranked)):
             row = ranked[i][0]
             if store.lang_of[row] != mine and row not in near and not is_card(store.chunk(row)):
-                return [*ranked[:at], ranked[i], *ranked[at:i], *ranked[i + 1:]]
+                return [*ranked[: k - 1], ranked[i], *ranked[k - 1 : i], *ranked[i + 1 :]]
         return ranked
 
     def _one_card_per_group(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:

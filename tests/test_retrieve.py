@@ -68,17 +68,17 @@ def test_a_passage_only_the_other_version_has_gets_a_place_in_the_top_k(bundled_
     from rag.retrieve import RetrievalParams
 
     store = bundled_store
-    slotted = HybridSearcher(store, embedder, params=replace(RetrievalParams.load(), other_version_slot=2))
+    slotted = HybridSearcher(store, embedder, params=replace(RetrievalParams.load(), other_version_slot=3))
     rows = range(len(store))
     zh = [r for r in rows if store.chunk(r).lang == "zh" and store.chunk(r).paragraph >= 0]
     top = zh[:3]
     linked = {store.row_of(c) for r in top for c in store.chunk(r).counterparts}
     en = [r for r in rows if store.chunk(r).lang == "en" and store.chunk(r).paragraph >= 0]
     ranking = [(r, 1.0) for r in top + [r for r in en if r in linked] + [r for r in en if r not in linked]]
-    moved = slotted._other_version_slot(ranking, "zh", k=3)
+    moved = slotted._other_version_slot(ranking, "zh")
     first_unlinked = next(r for r in en if r not in linked)
-    assert [r for r, _ in moved[:3]] == [top[0], first_unlinked, top[1]]  # rank 2, the rest pushed down
+    assert [r for r, _ in moved[:4]] == [*top[:2], first_unlinked, top[2]]  # rank 3, the rest pushed down
     assert sorted(moved) == sorted(ranking)  # nothing lost
     # a top k that already holds such a passage is left as it was
     ranking = [(r, 1.0) for r in [top[0], first_unlinked, *top[1:]]]
-    assert slotted._other_version_slot(ranking, "zh", k=3) == ranking
+    assert slotted._other_version_slot(ranking, "zh") == ranking
