@@ -94,6 +94,8 @@ class HybridSearcher:
         if bm25_weight is not None and bm25_weight >= 0:
             params = replace(params, bm25_weight=bm25_weight)
         self.params = params
+        self._cards_key: tuple[int, int] | None = None  # what _card_rows last read (the store, its size)
+        self._cards = np.zeros(0, dtype=np.int64)
         if params.bridge_weight > 0:  # CC-CEDICT takes a few seconds to read: not on the first question's time
             threading.Thread(target=bridge, name="dictionary-warm-up", daemon=True).start()
 
@@ -152,7 +154,7 @@ class HybridSearcher:
     def _card_rows(self) -> np.ndarray:
         """Rows of the document cards (one per document that has one), for this version of the store."""
         key = (id(self.store), len(self.store))
-        if getattr(self, "_cards_key", None) != key:
+        if self._cards_key != key:
             rows = (self.store.row_of(f"{doc}:{CARD}") for doc in self.store.doc_ids)
             self._cards = np.array(sorted(r for r in rows if r is not None), dtype=np.int64)
             self._cards_key = key
@@ -200,14 +202,8 @@ class HybridSearcher:
         k = self.params.other_version_slot
         mine = LANGS.index(lang)
 
-        def linked(rows) -> set[int]:
-            out = set()
-            for r in rows:
-                out |= {x for x in map(store.row_of, store.chunk(r).counterparts) if x is not None}
-            return out
-
         top = [r for r, _ in ranked[:k]]
-        near = linked(top)
+        near = {x for r in top for x in map(store.row_of, store.chunk(r).counterparts) if x is not None}
         if any(store.lang_of[r] != mine and r not in near for r in top):
             return ranked
         for i in range(k, len(ranked)):
