@@ -38,7 +38,6 @@ from rag.compose import compose
 from rag.judge import (
     ABSTAIN_FEATURES,
     JUDGE_PATH,
-    SENTENCE_FEATURES,
     JudgeModel,
     Linear,
     Trees,
@@ -46,7 +45,7 @@ from rag.judge import (
     judge,
     sentence_matrix,
 )
-from rag.read import Candidate
+from rag.read import FEATURES, Candidate
 from rag.retrieve import Filters
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -438,10 +437,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write:
         payload = {
             "model": f"two {'logistic regressions' if args.model == 'linear' else 'gradient-boosted tree models'}. "
-                     "sentence: log-odds that a candidate sentence states the answer, over rag/judge.py "
-                     "SENTENCE_FEATURES. answered: log-odds that the question is answered, over rag/judge.py "
+                     "sentence: log-odds that a candidate sentence states the answer, over rag/read.py "
+                     "FEATURES. answered: log-odds that the question is answered, over rag/judge.py "
                      "ABSTAIN_FEATURES; abstain below its threshold",
-            "sentence": _weights(SENTENCE_FEATURES, model.sentence),
+            "sentence": _weights(FEATURES, model.sentence),
             "answered": {**_weights(ABSTAIN_FEATURES, model.answered), "threshold": round(model.threshold, 6),
                          "threshold_rule": "highest threshold refusing at most 5% of every dev set's answerable "
                                            "questions (2% for CMRC)"},

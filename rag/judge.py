@@ -25,8 +25,6 @@ log = logging.getLogger(__name__)
 JUDGE_PATH = Path(__file__).parent / "data" / "judge.json"
 
 
-SENTENCE_FEATURES = FEATURES  # what the sentence model reads: rag/read.py's features of each candidate
-
 # What the abstention model reads: the sentence model's view of the best candidates, and the best one's features.
 ABSTAIN_FEATURES = (
     "top_score", "margin", "top3_mean", "typed_share", "max_passage_sim",
@@ -81,13 +79,13 @@ Scorer = Linear | Trees
 
 
 def sentence_matrix(candidates: list[Candidate]) -> np.ndarray:
-    """SENTENCE_FEATURES of one question's candidates, shape (n_candidates, n_features)."""
+    """rag/read.py FEATURES of one question's candidates, shape (n_candidates, n_features)."""
     return np.array([c.features for c in candidates], dtype=np.float64).reshape(len(candidates), len(FEATURES))
 
 
 @dataclass(frozen=True, slots=True)
 class JudgeModel:
-    sentence: Scorer  # over SENTENCE_FEATURES
+    sentence: Scorer  # over rag/read.py FEATURES
     answered: Scorer  # over ABSTAIN_FEATURES
     threshold: float  # abstain when the answered log-odds is below it
     source: str
@@ -141,7 +139,7 @@ def abstain_features(ranked: tuple[Candidate, ...], scores: tuple[float, ...]) -
 def _load(path: str) -> JudgeModel:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        sentence = _scorer(data["sentence"], SENTENCE_FEATURES, path)
+        sentence = _scorer(data["sentence"], FEATURES, path)
         answered = _scorer(data["answered"], ABSTAIN_FEATURES, path)
         threshold = float(data["answered"]["threshold"])
     except (OSError, ValueError, KeyError, TypeError) as e:
