@@ -210,7 +210,7 @@ def test_when_it_will_be_finished_is_not_answered_by_when_it_broke_ground(kb):
 
 @pytest.mark.xfail(strict=True, reason="the judge refitted with bridged_coverage answers it with the sentence on "
                                       "projects already completed (support -2.53 against a threshold of -2.72); "
-                                      "the shipped set's unanswerables refused went from 4 to 7 of 14 in all")
+                                      "the shipped set still refuses 7 of its 14 unanswerables in all")
 def test_when_it_will_be_finished_is_not_answered_in_chinese_by_other_projects(kb):
     assert kb.ask("腾讯韶关智算中心什么时候建成？").abstained
 
