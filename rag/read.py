@@ -157,6 +157,7 @@ class Reader:
         chinese_missing = sum(not set(tokenize(n)) <= context_tokens and n not in context_text for n in q.chinese)
         place_unknown = sum(well_known_place(n) and not self._known(n) for n in q.chinese
                             if not set(tokenize(n)) <= context_tokens and n not in context_text)
+        rendered = None if same else bridge().zh_to_en if q.lang == "zh" else bridge().en_to_zh  # CC-CEDICT
         out = []
         for j, sentence in enumerate(sentences):
             quote = sentence.rstrip(",;:，；：、— ")
@@ -164,7 +165,8 @@ class Reader:
             words = (set(tokenize(quote)) | (set(tokenize(sentences[j - 1])) if j else set())) if same \
                 else set(tokenize(translation))
             sentence_cov = self.coverage(q.tokens, words, q.lang) if (same or translation) else 0.0
-            bridged_cov = 0.0 if same else self.bridged_coverage(q.tokens, set(tokenize(quote)), q.lang)
+            bridged_cov = 0.0 if same else self.coverage(q.tokens, set(tokenize(quote)), q.lang, rendered)
+            best_cov = max(sentence_cov, bridged_cov)
             carried_cov = self.coverage(q.carried, words, q.lang) if q.carried else 0.0
             typed = has_kind(quote, q, counted=same)
             typed_tr = not typed and bool(translation) and has_kind(translation, q, counted=False)
@@ -180,6 +182,8 @@ class Reader:
             f = {
                 "sim": sim, "passage_sim": hit.dense, "best_sim": max(sim, hit.dense - 0.02),
                 "sentence_coverage": sentence_cov, "bridged_coverage": bridged_cov,
+                "typed_coverage": best_cov if typed else 0.0,
+                "untyped_coverage": best_cov if q.kind in ("number", "date") and not (typed or typed_tr) else 0.0,
                 "passage_coverage": 0.5 if unreadable else passage_cov,
                 "carried_coverage": carried_cov, "no_coverage": float(passage_cov == 0 and not unreadable),
                 "missing_rare": 0.0 if unreadable else max(missing, default=0.0) / (rare or 1.0),
@@ -208,9 +212,6 @@ class Reader:
                 "credit_role_match": float(bool(role) and bool(set(tokenize(role.group(1))) & set(q.tokens))),
                 "title_line": float(bool(_TITLE_LINE.match(quote))),
             }
-            best_cov = max(sentence_cov, bridged_cov)
-            f["typed_coverage"] = best_cov if typed else 0.0
-            f["untyped_coverage"] = best_cov if q.kind in ("number", "date") and not (typed or typed_tr) else 0.0
             out.append(Candidate(hit, rank, quote, before, translation, typed, context_tokens, context_text,
                                  tuple(float(f[name]) for name in FEATURES)))
         return out
@@ -240,25 +241,16 @@ class Reader:
         """Whether some Chinese passage of the index has every search token of `name`."""
         return all(self._df(t, "zh") > 0 for t in tokenize(name))
 
-    def coverage(self, q_tokens, text_tokens, lang: str) -> float:
-        """idf-weighted share of the question's content tokens that occur in the text."""
+    def coverage(self, q_tokens, text_tokens, lang: str, renderings: dict | None = None) -> float:
+        """idf-weighted share of the question's content tokens that occur in the text. `renderings` (token ->
+        its words in the text's language) lets a question of the other language count a word the text renders."""
         q = [t for t in dict.fromkeys(q_tokens) if t not in META_WORDS]
         if not q:
             return 0.0
-        weights = [self.idf(t, lang) for t in q]
-        got = sum(w for t, w in zip(q, weights, strict=True) if t in text_tokens)
-        return got / sum(weights)
-
-    def bridged_coverage(self, q_tokens, text_tokens, lang: str) -> float:
-        """`coverage` of a question in `lang` over a text of the other language: a question word counts when
-        the text has it (numbers, names written alike) or one of its CC-CEDICT renderings."""
-        q = [t for t in dict.fromkeys(q_tokens) if t not in META_WORDS]
-        if not q:
-            return 0.0
-        table = bridge().zh_to_en if lang == "zh" else bridge().en_to_zh
+        renderings = renderings or {}
         weights = [self.idf(t, lang) for t in q]
         got = sum(w for t, w in zip(q, weights, strict=True)
-                  if t in text_tokens or any(r in text_tokens for r in table.get(t, ())))
+                  if t in text_tokens or any(r in text_tokens for r in renderings.get(t, ())))
         return got / sum(weights)
 
     def _translations(self, chunk, vecs: np.ndarray) -> dict[int, str]:
