@@ -24,7 +24,7 @@ import datetime
 import json
 import sys
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -292,8 +292,6 @@ def _trees(x: np.ndarray, y: np.ndarray, w: np.ndarray, **params) -> Trees:
     model = GradientBoostingClassifier(random_state=0, **params).fit(x, y, sample_weight=w)
     rate = model.learning_rate
     nodes = [est[0].tree_ for est in model.estimators_]
-    init = float(model.decision_function(x[:1])[0] - sum(rate * t.predict(x[:1].astype(np.float32))[0] for t in
-                                                           (est[0] for est in model.estimators_)))
     width = max(t.node_count for t in nodes)
 
     def pad(values, fill):
@@ -307,7 +305,9 @@ def _trees(x: np.ndarray, y: np.ndarray, w: np.ndarray, **params) -> Trees:
             0).astype(np.int64),
         pad([np.where(lf, np.arange(t.node_count), t.children_right) for t, lf in zip(nodes, leaf, strict=True)],
             0).astype(np.int64),
-        pad([rate * t.value[:, 0, 0] for t in nodes], 0.0), init, int(params["max_depth"]))
+        pad([rate * t.value[:, 0, 0] for t in nodes], 0.0), 0.0, int(params["max_depth"]))
+    # the prior's log-odds: what the decision function adds to the trees' sum, the same for every row
+    trees = replace(trees, init=float(model.decision_function(x[:1])[0] - trees(x[:1])[0]))
     sample = x[: min(len(x), 2000)]
     drift = np.abs(trees(sample) - model.decision_function(sample)).max()
     assert drift < 1e-6, f"exported trees differ from scikit-learn's by {drift}"
