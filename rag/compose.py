@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 
 from index.text import numbers_in, tokenize
-from rag.facts import DATE, UNIT, counted_after, measured_at, new_names, respective_pairs
+from rag.facts import DATE, ERA, UNIT, counted_after, measured_at, new_names, respective_pairs
 from rag.judge import Judgement
 from rag.question import Question
 from rag.read import Candidate
+from rag.span import load_span_model
 from rag.types import Answer, Citation, Context
 
 ABSTAIN = {  # the question is never echoed back (Answer.searched holds what was searched)
@@ -90,7 +91,7 @@ def best_part(sentence: str, q: Question) -> str:
     asked = set(q.tokens) | set(q.carried)
 
     def score(part: str) -> float:
-        return len(asked & set(tokenize(part))) + (1.5 if short_span(part, q) else 0.0)
+        return len(asked & set(tokenize(part))) + (1.5 if rule_span(part, q) else 0.0)
 
     parts = [p for p in re.split(r"(?<=[;；])\s*", sentence) if p.strip()]
     part = max(parts, key=score)
@@ -108,14 +109,24 @@ def best_part(sentence: str, q: Question) -> str:
     return part.strip().rstrip(",;:，；：、— ")
 
 
-# Dates before the modern years DATE reads: a bare year, a decade, a century ("in 911", "the 1050s", "the 10th
-# and 11th centuries").
-_ERA = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)(?: and \d{1,2}(?:st|nd|rd|th))? centur(?:y|ies)\b|\b[1-9]\d{2,3}s?\b"
-                  r"|(?:公元前?)?\d{1,4}年代?|\d{1,2}世纪")
+_CREDIT = re.compile(r"^([^|｜:：\n]{1,30}?)\s*[|｜:：]\s*(.+)$", re.M)
 
 
 def short_span(quote: str, q: Question) -> str | None:
-    """The short answer inside `quote`: the number, date, name, place or title nearest the question's words."""
+    """The short answer inside `quote`: the span the fitted span model (rag/span.py) scores best, with the typed
+    rules' span (`rule_span`) among its features; a card's credit line ("翻译｜…") answers with its value."""
+    if q.meta and (credit := _CREDIT.fullmatch(quote.strip())):  # a document card's line: "翻译|…", "来源：…。"
+        return credit.group(2).strip().rstrip("。.;；")
+    rule = rule_span(quote, q)
+    model = load_span_model()
+    if model is None or (rule and _CREDIT.search(quote)) or (q.kind == "number" and pair_value(quote, q)):
+        return rule
+    return model.best(quote, q, rule, slot_span(quote, q.searched)) or rule
+
+
+def rule_span(quote: str, q: Question) -> str | None:
+    """The typed rules' short answer inside `quote`: the number, date, name, place or title nearest the
+    question's words."""
     asked = set(q.tokens)
     if q.kind not in ("number", "date") and (slot := slot_span(quote, q.searched)):
         return slot
@@ -128,10 +139,10 @@ def short_span(quote: str, q: Question) -> str | None:
         return _number_span(quote, q, closeness)
     if q.kind == "date":
         found = [(closeness(m.start(), m.end()), m.group(0)) for m in DATE.finditer(quote)]
-        found = found or [(closeness(m.start(), m.end()), m.group(0)) for m in _ERA.finditer(quote)]
+        found = found or [(closeness(m.start(), m.end()), m.group(0)) for m in ERA.finditer(quote)]
         return max(found)[1] if found else None
     if q.kind in ("who", "place", "name") or (q.kind is None and _NAME_QUESTION.search(q.searched)):
-        if credit := re.findall(r"^([^|｜:：\n]{1,30}?)\s*[|｜:：]\s*(.+)$", quote, flags=re.M):
+        if credit := _CREDIT.findall(quote):
             return credit[0][1].strip().rstrip("。.;；")
         names = [(closeness(quote.find(n), quote.find(n) + len(n)), n) for n in new_names(quote, q)]
         if q.kind in (None, "name"):
@@ -239,13 +250,21 @@ def _clause(quote: str, q: Question) -> str | None:
     return best[1] if best[0] > 0 else None
 
 
-def _number_span(quote: str, q: Question, closeness) -> str | None:
-    pairs = respective_pairs(quote)  # "1.3 ms and 1.66 ms respectively": the value of the item asked
-    for words in (set(tokenize(q.text)), set(q.tokens)):  # the turn's own words first ("那到深圳呢？")
+def pair_value(quote: str, q: Question) -> str | None:
+    """"1.3 ms and 1.66 ms respectively": the value of the item the question names (its own words first, as in
+    "那到深圳呢？"), or None."""
+    pairs = respective_pairs(quote)
+    for words in (set(tokenize(q.text)), set(q.tokens)):
         for item, (a, b) in pairs:
             if words & set(tokenize(item)):
                 unit = UNIT.match(quote, b)
                 return quote[a : unit.end() if unit else b].strip()
+    return None
+
+
+def _number_span(quote: str, q: Question, closeness) -> str | None:
+    if value := pair_value(quote, q):
+        return value
     spans = []
     for start, end, _ in numbers_in(quote):
         if q.measure and not measured_at(quote, start, end, q.measure):

@@ -18,6 +18,12 @@ DATE = re.compile(
 ORG_ZH = re.compile(r"[\u4e00-\u9fff]{2,}?(公司|企业|集团|科技|工厂|中心|电信|联通|移动|数据|银行|大学|航空|"
                     r"博物馆|医院|学校|政府|委员会|协会|机构|研究院|报|台|社)")
 PLACE_ZH = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:省|市|县|区|镇|乡|村|州|岛|港|湾)")  # place-name suffixes
+# Dates before the modern years DATE reads: a bare year, a decade, a century ("in 911", "the 1050s", "the 10th
+# and 11th centuries").
+ERA = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)(?: and \d{1,2}(?:st|nd|rd|th))? centur(?:y|ies)\b|\b[1-9]\d{2,3}s?\b"
+                  r"|(?:公元前?)?\d{1,4}年代?|\d{1,2}世纪")
+
+
 NAME_LATIN = re.compile(r"[A-Z][A-Za-z&'.-]*(?:\s+(?:of|and|&|the|de)?\s*[A-Z][A-Za-z&'.-]*)*")
 # Units of measure and Chinese classifiers: a general class, what follows a number to say what it measures.
 UNIT = re.compile(r"\s?(?:(?:billion|million|trillion|thousand)\s)?(ms|毫秒|seconds?|minutes?|hours?|days?|weeks?|"
