@@ -119,7 +119,7 @@ def short_span(quote: str, q: Question) -> str | None:
         return credit.group(2).strip().rstrip("。.;；")
     rule = rule_span(quote, q)
     model = load_span_model()
-    if model is None or (rule and _CREDIT.search(quote)) or (q.kind == "number" and pair_value(quote, q)):
+    if model is None or (q.kind == "number" and pair_value(quote, q)):
         return rule
     return model.best(quote, q, rule, slot_span(quote, q.searched)) or rule
 

@@ -28,7 +28,7 @@ from rag.question import Question
 SPAN_PATH = Path(__file__).parent / "data" / "span.json"
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LATIN_TOKEN = re.compile(r"\d[\d,.]*\d|[A-Za-z0-9][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z0-9]|\S")
+_LATIN_TOKEN = re.compile(r"\d[\d,.]*\d|[A-Za-z0-9][A-Za-z0-9'’.&-]*[A-Za-z0-9]|[A-Za-z0-9]|\S")
 _BOUNDARY = frozenset("，。；：！？,;:!?()（）\n—…")  # a span never crosses one
 _QUOTES = {"“": "”", "\"": "\"", "《": "》", "「": "」", "『": "』", "‘": "’", "'": "'"}
 _EDGE_ZH = frozenset("的 了 是 和 与 及 或 也 都 就 而 被 把 将 在 于 为 并 但".split())  # never a span's first/last word
@@ -50,7 +50,7 @@ FEATURES = (
     "rule_f1", "digit", "number", "unit", "date", "capital", "name_tag", "noun_end", "verb_in", "verb_first",
     "quoted", "position", "zh", "zh_anchor_left", "zh_anchor_right", "zh_near_left", "zh_near_right",
     "order_left", "order_right", "window_left", "window_right", "zh_order_left", "zh_order_right",
-    "zh_window_left", "zh_window_right", "noun_share", "latin_name", "edge_asked", "typed_exact",
+    "zh_window_left", "zh_window_right", "noun_share", "latin_name", "edge_asked", "typed_exact", "cuts_left", "cuts_right", "first_classifier",
     *(f"{kind or 'none'}_{what}" for kind in _KINDS
       for what in ("number", "date", "name", "chars", "verb", "person", "place", "org", "time", "noun", "exact")),
 )
@@ -116,7 +116,10 @@ def words(quote: str) -> tuple[Word, ...]:
                 continue
             at = start + len(word)
             if word.strip():
-                out.append(Word(start, at, word, _tag(word, tags)))
+                tag = _tag(word, tags)
+                if out and out[-1].tag == "m" and len(word) == 1 and UNIT.fullmatch(word):
+                    tag = "q"  # a measure word after its number ("10条"): the dictionary calls 条 a noun
+                out.append(Word(start, at, word, tag))
         return tuple(out)
     out = []
     for m in _LATIN_TOKEN.finditer(quote):
@@ -155,15 +158,27 @@ def candidates(quote: str, q: Question) -> list[tuple[int, int]]:
     asked = _asked(ws, q)
     out = []
     for i, w in enumerate(ws):
-        if w.tag == "x" or _edge(w.text):
+        if w.tag == "x" or _edge(w.text) or _joined(ws, i - 1, i):
             continue
         for j in range(i, min(len(ws), i + longest)):
             if ws[j].tag == "x" and ws[j].text in _BOUNDARY:
                 break
-            if ws[j].tag == "x" or _edge(ws[j].text) or all(asked[i : j + 1]):
+            if ws[j].tag == "x" or _edge(ws[j].text) or all(asked[i : j + 1]) or _joined(ws, j, j + 1):
                 continue
             out.append((w.start, ws[j].end))
     return out
+
+
+def _joined(ws: tuple[Word, ...], a: int, b: int) -> bool:
+    """Whether words a and b belong together so that no span may end at a and start at b: a number and its
+    measure word ("10" "条"), two capitalised words of one English name ("Hisense" "Visual")."""
+    if a < 0 or b >= len(ws):
+        return False
+    x, y = ws[a], ws[b]
+    if x.tag == "m" and y.tag == "q":
+        return True
+    return (x.tag == "w" and y.tag == "w" and x.text[:1].isupper() and y.text[:1].isupper()
+            and not _edge(x.text) and x.end + 1 >= y.start)
 
 
 def _edge(text: str) -> bool:
@@ -251,7 +266,19 @@ def features(quote: str, q: Question, spans: list[tuple[int, int]], rule: str | 
         time = float(any(t.startswith("t") for t in tags) or is_date)
         noun_share = sum(t.startswith("n") for t in tags) / max(1, len(tags))
         latin_name = float(not zh and bool(NAME_LATIN.fullmatch(text)))
+        # the span starts or ends inside a name or a noun phrase ("Visual Technology" of "Hisense Visual
+        # Technology", "中心二期" of "深圳中心二期", "条连接" after "10")
+        prev = ws[i - 1] if i and ws[i - 1].tag != "x" and not _edge(ws[i - 1].text) else None
+        nxt = ws[j + 1] if j + 1 < len(ws) and ws[j + 1].tag != "x" and not _edge(ws[j + 1].text) else None
+        if zh:
+            cuts_left = float(prev is not None and prev.tag[:1] in "nm" and ws[i].tag[:1] in "nq")
+            cuts_right = float(nxt is not None and ws[j].tag[:1] in "nmq" and nxt.tag[:1] == "n")
+        else:
+            cuts_left = float(prev is not None and prev.text[:1].isupper() and ws[i].text[:1].isupper())
+            cuts_right = float(nxt is not None and ws[j].text[:1].isupper() and nxt.text[:1].isupper())
         f = {
+            "cuts_left": cuts_left, "cuts_right": cuts_right,
+            "first_classifier": float(ws[i].tag.startswith("q")),
             "words": len(content), "chars_log": chars, "one_word": float(len(content) == 1),
             "asked_share": sum(asked[k] for k in content) / max(1, len(content)),
             "asked_any": float(any(asked[k] for k in content)),
