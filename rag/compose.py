@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from index.text import numbers_in, tokenize
-from rag.facts import DATE, ERA, UNIT, counted_after, measured_at, new_names, respective_pairs
+from rag.facts import DATE, ERA, FUNCTION_EN, UNIT, WH_ZH, counted_after, measured_at, new_names, respective_pairs
 from rag.judge import Judgement
 from rag.question import Question
 from rag.read import Candidate
@@ -155,17 +155,13 @@ def rule_span(quote: str, q: Question) -> str | None:
 
 
 _WORD_EN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
-_FUNCTION_EN = frozenset("a an the of in on at to for by with from and or as is are was were be been being that which "
-                         "who whom whose what when where why how this these those it its their his her they he she "
-                         "has have had do does did not no but than then there into over after before during about "
-                         "also such can could would should will may might".split())
 
 
 def novel_run(quote: str, question: str, longest: int = 8) -> str | None:
     """For an English question: the run of the sentence's words that the question does not have, nearest the
     words it does have (an answer says what the question leaves open), at most `longest` words, without
     function words at its ends. None when the sentence shares no word with the question."""
-    asked = {w.lower() for w in _WORD_EN.findall(question)} - _FUNCTION_EN
+    asked = {w.lower() for w in _WORD_EN.findall(question)} - FUNCTION_EN
     asked |= {stem for w in asked if (stem := w.rstrip("s")) and len(stem) > 2}
     words = list(_WORD_EN.finditer(quote))
     seen = [w.group(0).lower() in asked or w.group(0).lower().rstrip("s") in asked for w in words]
@@ -181,9 +177,9 @@ def novel_run(quote: str, question: str, longest: int = 8) -> str | None:
             start = None
     best, best_score = None, 0.0
     for a, b in runs:
-        while a < b and words[a].group(0).lower() in _FUNCTION_EN:
+        while a < b and words[a].group(0).lower() in FUNCTION_EN:
             a += 1
-        while b > a and words[b - 1].group(0).lower() in _FUNCTION_EN:
+        while b > a and words[b - 1].group(0).lower() in FUNCTION_EN:
             b -= 1
         if a == b or b - a > longest:
             continue
@@ -197,8 +193,6 @@ def novel_run(quote: str, question: str, longest: int = 8) -> str | None:
 
 # A Chinese question keeps its question word where the answer stands in the statement ("是由哪两个公司开发的"
 # ~ "是由光荣和ω-force开发的"): the words around it anchor the answer in the sentence.
-_WH_ZH = re.compile(r"哪(?:里|儿|些)|(?:哪|几|多少)[一二两三四五六七八九十\d]*[个位家种年天座项条名国次所部本只款届]?|"
-                    r"什么|谁|何(?:时|地|人|处)?")
 _STOP_ZH = re.compile(r"[，。；：！？,.;:!?\n()（）]")
 _LINK_ZH = set("由是在于被为从向对给和与把将到")  # one character that still anchors: "由X开发", "是X"
 
@@ -207,7 +201,7 @@ def slot_span(quote: str, question: str, longest: int = 30) -> str | None:
     """For a Chinese question and a Chinese sentence: the words of the sentence that stand where the question
     has its question word, between the question's own words before and after it. None when no side is found,
     the span would cross a clause, or it is mostly the question's own words."""
-    wh = _WH_ZH.search(question)
+    wh = WH_ZH.search(question)
     if not wh or not re.search(r"[\u4e00-\u9fff]", quote):
         return None
     left = re.split(r"[，。？！,?!]", question[: wh.start()])[-1][-8:]

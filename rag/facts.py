@@ -24,6 +24,14 @@ ERA = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)(?: and \d{1,2}(?:st|nd|rd|th))? cent
                   r"|(?:公元前?)?\d{1,4}年代?|\d{1,2}世纪")
 
 
+# English function words: never the first or last word of a short answer
+FUNCTION_EN = frozenset("a an the of in on at to for by with from and or as is are was were be been being that which "
+                         "who whom whose what when where why how this these those it its their his her they he she "
+                         "has have had do does did not no but than then there into over after before during about "
+                         "also such can could would should will may might".split())
+# Chinese question words (and the measure word after 几/多少): where the answer stands in the statement
+WH_ZH = re.compile(r"哪(?:里|儿|些)|(?:哪|几|多少)[一二两三四五六七八九十\d]*[个位家种年天座项条名国次所部本只款届]?|"
+                    r"什么|谁|何(?:时|地|人|处)?")
 NAME_LATIN = re.compile(r"[A-Z][A-Za-z&'.-]*(?:\s+(?:of|and|&|the|de)?\s*[A-Z][A-Za-z&'.-]*)*")
 # Units of measure and Chinese classifiers: a general class, what follows a number to say what it measures.
 UNIT = re.compile(r"\s?(?:(?:billion|million|trillion|thousand)\s)?(ms|毫秒|seconds?|minutes?|hours?|days?|weeks?|"

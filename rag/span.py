@@ -19,25 +19,18 @@ from pathlib import Path
 
 import numpy as np
 
-from index.text import _jieba, _to_simplified, numbers_in, tokenize
+from index.text import _CJK, _jieba, _to_simplified, numbers_in, tokenize
 from rag.errors import ConfigError
-from rag.facts import DATE, ERA, NAME_LATIN, UNIT
+from rag.facts import DATE, ERA, FUNCTION_EN, NAME_LATIN, UNIT, WH_ZH
 from rag.judge import Linear
 from rag.question import Question
 
 SPAN_PATH = Path(__file__).parent / "data" / "span.json"
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_TOKEN = re.compile(r"\d[\d,.]*\d|[A-Za-z0-9][A-Za-z0-9'’.&-]*[A-Za-z0-9]|[A-Za-z0-9]|\S")
 _BOUNDARY = frozenset("，。；：！？,;:!?()（）\n—…")  # a span never crosses one
 _QUOTES = {"“": "”", "\"": "\"", "《": "》", "「": "」", "『": "』", "‘": "’", "'": "'"}
-_EDGE_ZH = frozenset("的 了 是 和 与 及 或 也 都 就 而 被 把 将 在 于 为 并 但".split())  # never a span's first/last word
-_EDGE_EN = frozenset("a an the of in on at to for by with from and or as is are was were be been being that which "
-                     "who whom whose what when where why how this these those it its their his her they he she has "
-                     "have had do does did not no but than then there into over after before during about also "
-                     "such can could would should will may might".split())
-_WH_ZH = re.compile(r"哪(?:里|儿|些)|(?:哪|几|多少)[一二两三四五六七八九十\d]*[个位家种年天座项条名国次所部本只款届]?|"
-                    r"什么|谁|何(?:时|地|人|处)?")
+_EDGE_ZH = frozenset("的 了 是 和 与 及 或 也 都 就 而 被 把 将 在 于 为 并 但".split())  # never first or last
 _WH_EN = re.compile(r"\b(?:what|which|who|whom|whose|when|where|how(?:\s+(?:many|much|long|far|old|large|big))?)\b",
                     re.I)
 _NAME_TAGS = ("nr", "ns", "nt", "nz")
@@ -50,7 +43,8 @@ FEATURES = (
     "rule_f1", "digit", "number", "unit", "date", "capital", "name_tag", "noun_end", "verb_in", "verb_first",
     "quoted", "position", "zh", "zh_anchor_left", "zh_anchor_right", "zh_near_left", "zh_near_right",
     "order_left", "order_right", "window_left", "window_right", "zh_order_left", "zh_order_right",
-    "zh_window_left", "zh_window_right", "noun_share", "latin_name", "edge_asked", "typed_exact", "cuts_left", "cuts_right", "first_classifier",
+    "zh_window_left", "zh_window_right", "noun_share", "latin_name", "edge_asked", "typed_exact", "cuts_left",
+    "cuts_right", "first_classifier",
     *(f"{kind or 'none'}_{what}" for kind in _KINDS
       for what in ("number", "date", "name", "chars", "verb", "person", "place", "org", "time", "noun", "exact")),
 )
@@ -182,7 +176,7 @@ def _joined(ws: tuple[Word, ...], a: int, b: int) -> bool:
 
 
 def _edge(text: str) -> bool:
-    return text in _EDGE_ZH or text.lower() in _EDGE_EN
+    return text in _EDGE_ZH or text.lower() in FUNCTION_EN
 
 
 def _asked(ws: tuple[Word, ...], q: Question) -> list[bool]:
@@ -292,8 +286,10 @@ def features(quote: str, q: Question, spans: list[tuple[int, int]], rule: str | 
             "digit": float(any(ch.isdigit() for ch in text)), "number": float(is_number),
             "unit": float(bool(UNIT.fullmatch(ws[j].text)) or bool(j + 1 < len(ws) and UNIT.fullmatch(ws[j + 1].text))),
             "date": float(is_date), "capital": capital, "name_tag": name_tag,
-            "noun_end": float(ws[j].tag.startswith("n")), "verb_in": verb, "verb_first": float(ws[i].tag.startswith("v")),
-            "quoted": float(a > 0 and quote[a - 1] in _QUOTES and b < len(quote) and quote[b] == _QUOTES[quote[a - 1]]),
+            "noun_end": float(ws[j].tag.startswith("n")), "verb_in": verb,
+            "verb_first": float(ws[i].tag.startswith("v")),
+            "quoted": float(0 < a and b < len(quote) and quote[a - 1] in _QUOTES
+                            and quote[b] == _QUOTES[quote[a - 1]]),
             "position": a / max(1, len(quote)), "zh": zh,
             "zh_anchor_left": zh * min(1.0, anchor_left), "zh_anchor_right": zh * min(1.0, anchor_right),
             "zh_near_left": zh * near_left, "zh_near_right": zh * near_right,
@@ -333,7 +329,7 @@ def _clauses(ws: tuple[Word, ...]) -> list[int]:
 def _question_sides(q: Question) -> tuple[str, str]:
     """The question's words just before and just after its question word (lower-cased)."""
     text = q.searched.strip().rstrip("?？ ")
-    m = (_WH_ZH if _CJK.search(text) else _WH_EN).search(text)
+    m = (WH_ZH if _CJK.search(text) else _WH_EN).search(text)
     if not m:
         return "", ""
     return text[: m.start()].strip().lower()[-8:], text[m.end():].strip().lower()[:8]
@@ -343,7 +339,7 @@ def _question_words(q: Question) -> tuple[list[str], list[str]]:
     """The question's content words (as the sentence's words would be folded) before and after its question
     word."""
     text = q.searched.strip()
-    m = (_WH_ZH if _CJK.search(text) else _WH_EN).search(text)
+    m = (WH_ZH if _CJK.search(text) else _WH_EN).search(text)
     cut = m.start() if m else len(text)
     tokens = set(q.tokens)
 
