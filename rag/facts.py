@@ -14,7 +14,11 @@ _MONTHS = r"January|February|March|April|May|June|July|August|September|October|
 DATE = re.compile(
     rf"((?:{_MONTHS})\.?\s+\d{{1,2}}(?:,?\s+\d{{4}})?|\d{{1,2}}\s+(?:{_MONTHS})\.?(?:\s+\d{{4}})?|(?:{_MONTHS})\s+\d{{4}}|"
     r"\d{4}年\d{1,2}月(\d{1,2}日)?|\d{1,2}月\d{1,2}日|\d{4}年|\d{4}-\d{2}-\d{2}|(at the )?end of (last|this) year|"
-    rf"去年底|今年|去年|\b(19|20)\d{{2}}\b|{_WEEKDAYS})", re.I)
+    rf"去年底|今年|去年|\b(19|20)\d{{2}}\b|{_WEEKDAYS}|"
+    # times of day: "5 a.m.", "10:30", "凌晨五点", "上午9时30分"
+    r"\b\d{1,2}(?::\d{2})?\s?(?:a\.m\.?|p\.m\.?|o'clock)|\b\d{1,2}:\d{2}\b|"
+    r"(?:凌晨|清晨|早上|上午|中午|下午|傍晚|晚上)[零一二三四五六七八九十两\d]{1,3}(?:点|时)(?:半|[零一二三四五六七八九十\d]{1,2}分)?|"
+    r"\d{1,2}(?:点|时)(?:半|\d{1,2}分))", re.I)
 ORG_ZH = re.compile(r"[\u4e00-\u9fff]{2,}?(公司|企业|集团|科技|工厂|中心|电信|联通|移动|数据|银行|大学|航空|"
                     r"博物馆|医院|学校|政府|委员会|协会|机构|研究院|报|台|社)")
 PLACE_ZH = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:省|市|县|区|镇|乡|村|州|岛|港|湾)")  # place-name suffixes

@@ -12,8 +12,9 @@ import numpy as np
 from index.align import SENTENCE_MOVES, align_paragraphs
 from index.dictionary import bridge
 from index.store import Store
-from index.text import numbers_in, tokenize, well_known_place
+from index.text import _CJK, _to_simplified, numbers_in, tokenize, well_known_place
 from rag.facts import (
+    WH_ZH,
     counted_for_others,
     has_kind,
     new_names,
@@ -37,6 +38,8 @@ FEATURES = (
     "bridged_coverage",  # ... in a sentence of the other language, the words mapped by the dictionary (else 0)
     "typed_coverage",  # the better coverage of the two, when the sentence carries the kind of fact asked (else 0)
     "untyped_coverage",  # ... when a number or date is asked and neither the sentence nor its translation has one
+    "bigram_coverage",  # share of the question's adjacent word pairs (Chinese: character pairs) the sentence (or,
+    # for the other language, its translation) has adjacent too
     "passage_coverage",  # ... in the passage, its heading, title and translation
     "carried_coverage",  # ... of the words borrowed from an earlier turn, in the sentence
     "no_coverage",  # not one of the question's words in the passage or its translation
@@ -99,6 +102,15 @@ class Candidate:
         return self.features[FEATURES.index(name)]
 
 
+def pairs_of(text: str, lang: str) -> set:
+    """Adjacent pairs of `text`: Chinese characters (in simplified form), or English search tokens."""
+    if lang == "zh":
+        chars = [ch for ch in _to_simplified()(text) if _CJK.match(ch)]
+        return {a + b for a, b in zip(chars, chars[1:], strict=False)}
+    tokens = tokenize(text)
+    return set(zip(tokens, tokens[1:], strict=False))
+
+
 class Reader:
     """Turns hits into candidates; knows term rarity from the store's BM25 statistics and caches sentence
     alignments of translated passages (the store never changes under a Reader)."""
@@ -158,6 +170,7 @@ class Reader:
         place_unknown = sum(well_known_place(n) and not self._known(n) for n in q.chinese
                             if not set(tokenize(n)) <= context_tokens and n not in context_text)
         rendered = None if same else bridge().zh_to_en if q.lang == "zh" else bridge().en_to_zh  # CC-CEDICT
+        asked_pairs = pairs_of(WH_ZH.sub(" ", q.searched) if q.lang == "zh" else q.searched, q.lang)
         out = []
         for j, sentence in enumerate(sentences):
             quote = sentence.rstrip(",;:，；：、— ")
@@ -167,6 +180,9 @@ class Reader:
             sentence_cov = self.coverage(q.tokens, words, q.lang) if (same or translation) else 0.0
             bridged_cov = 0.0 if same else self.coverage(q.tokens, set(tokenize(quote)), q.lang, rendered)
             best_cov = max(sentence_cov, bridged_cov)
+            own_text = quote if same else translation
+            bigram_cov = (len(asked_pairs & pairs_of(own_text, q.lang)) / len(asked_pairs)
+                          if asked_pairs and own_text else 0.0)
             carried_cov = self.coverage(q.carried, words, q.lang) if q.carried else 0.0
             typed = has_kind(quote, q, counted=same)
             typed_tr = not typed and bool(translation) and has_kind(translation, q, counted=False)
@@ -184,6 +200,7 @@ class Reader:
                 "sentence_coverage": sentence_cov, "bridged_coverage": bridged_cov,
                 "typed_coverage": best_cov if typed else 0.0,
                 "untyped_coverage": best_cov if q.kind in ("number", "date") and not (typed or typed_tr) else 0.0,
+                "bigram_coverage": bigram_cov,
                 "passage_coverage": 0.5 if unreadable else passage_cov,
                 "carried_coverage": carried_cov, "no_coverage": float(passage_cov == 0 and not unreadable),
                 "missing_rare": 0.0 if unreadable else max(missing, default=0.0) / (rare or 1.0),
