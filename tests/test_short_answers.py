@@ -28,3 +28,22 @@ def test_dates_before_the_modern_years_are_short_answers():
     assert short_span("The duchy was founded in 911 by treaty.", q) == "911"
     q = parse_question("When did the Normans settle there?", "en")
     assert short_span("They settled there in the 10th and 11th centuries.", q) == "10th and 11th centuries"
+
+
+def test_a_time_of_day_is_a_date_in_both_languages():
+    from rag.facts import DATE, has_kind
+
+    q = parse_question("At what hour does the market open?", "en")
+    assert q.kind == "date" and has_kind("The market opens at 5 a.m. every day.", q)
+    assert "5 a.m." in short_span("The market opens at 5 a.m. every day.", q)
+    assert [m.group(0) for m in DATE.finditer("凌晨五点开市，上午9时30分开始拍卖。")] == ["凌晨五点", "上午9时30分"]
+    assert not DATE.search("他提出了5点建议，最终以3:1获胜。")  # points and scores are not times
+
+
+def test_word_pairs_are_read_in_order_and_across_scripts():
+    from rag.read import pairs_of
+
+    assert pairs_of("深中通道", "zh") == {"深中", "中通", "通道"}
+    assert pairs_of("深中通道", "zh") <= pairs_of("臺灣的深中通道開通", "zh")
+    assert pairs_of("臺灣", "zh") == pairs_of("台湾", "zh")  # traditional and simplified
+    assert pairs_of("the capital of France", "en") == {("capit", "franc")}  # search tokens: stemmed, no stopwords
