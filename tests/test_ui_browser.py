@@ -87,7 +87,7 @@ def test_marker_reveals_the_source_with_both_languages_highlighted(page: Page):
     answer = ask(page, RACKS)
     assert "546,000" in answer and "[1]" in answer
     bot = page.locator(BOTS).last
-    expect(bot.locator("strong")).to_have_text("546,000")  # the short answer is emphasised
+    expect(bot.locator("strong")).to_contain_text("546,000")  # the short answer (the span model's) is emphasised
     bot.locator('a[href^="#src-"]').first.click()
     cited = page.locator("#sources li.src.active")
     expect(cited).to_be_visible()
@@ -121,7 +121,7 @@ def test_the_other_languages_sentence_is_picked_out_of_its_paragraph(page: Page)
 def test_bold_span_is_the_answers_figure_in_either_answer_language(page: Page, question, lang, figure):
     page.locator("#answer-lang").get_by_text(lang, exact=True).click()
     answer = ask(page, question)
-    expect(page.locator(BOTS).last.locator("strong")).to_have_text(figure)
+    expect(page.locator(BOTS).last.locator("strong")).to_contain_text(figure)  # the span may keep a word around it
     assert figure in answer
 
 
