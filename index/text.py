@@ -232,3 +232,23 @@ def _tokenize(text: str) -> tuple[str, ...]:
         elif word not in _STOP_EN:
             tokens.append(_stem(word))
     return tuple(tokens)
+
+
+# ---------------------------------------------------------------- for the answer stages (rag/)
+
+CJK = _CJK  # one Chinese character
+
+
+def stem(word: str) -> str:
+    """The snowball stem `tokenize` gives a lower-cased English word."""
+    return _stem(word)
+
+
+def simplified(text: str) -> str:
+    """`text` in simplified characters (OpenCC t2s), as `tokenize` reads it."""
+    return _to_simplified()(text)
+
+
+def jieba_ready():
+    """jieba, initialised once, quiet."""
+    return _jieba()

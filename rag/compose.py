@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from index.text import _CJK, _stem, numbers_in, tokenize
+from index.text import CJK, numbers_in, stem, tokenize
 from rag.facts import DATE, ERA, FUNCTION_EN, UNIT, WH_ZH, counted_after, measured_at, new_names, respective_pairs
 from rag.judge import Judgement
 from rag.question import Question
@@ -161,9 +161,9 @@ def novel_run(quote: str, question: str, longest: int = 8) -> str | None:
     """For an English question: the run of the sentence's words that the question does not have, nearest the
     words it does have (an answer says what the question leaves open), at most `longest` words, without
     function words at its ends. None when the sentence shares no word with the question."""
-    asked = {_stem(w) for w in (w.lower() for w in _WORD_EN.findall(question)) if w not in FUNCTION_EN}
+    asked = {stem(w) for w in (w.lower() for w in _WORD_EN.findall(question)) if w not in FUNCTION_EN}
     words = list(_WORD_EN.finditer(quote))
-    seen = [_stem(w.group(0).lower()) in asked for w in words]  # the search tokens' stemmer: "arches" ~ "arch"
+    seen = [stem(w.group(0).lower()) in asked for w in words]  # the search tokens' stemmer: "arches" ~ "arch"
     hits = [i for i, s in enumerate(seen) if s]
     if not hits:
         return None
@@ -201,7 +201,7 @@ def slot_span(quote: str, question: str, longest: int = 30) -> str | None:
     has its question word, between the question's own words before and after it. None when no side is found,
     the span would cross a clause, or it is mostly the question's own words."""
     wh = WH_ZH.search(question)
-    if not wh or not _CJK.search(quote):
+    if not wh or not CJK.search(quote):
         return None
     left = re.split(r"[，。？！,?!]", question[: wh.start()])[-1][-8:]
     right = re.split(r"[，。？！,?!]", question[wh.end():])[0][:8]

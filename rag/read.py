@@ -12,7 +12,7 @@ import numpy as np
 from index.align import SENTENCE_MOVES, align_paragraphs
 from index.dictionary import bridge
 from index.store import Store
-from index.text import _CJK, _to_simplified, numbers_in, tokenize, well_known_place
+from index.text import CJK, numbers_in, simplified, tokenize, well_known_place
 from rag.facts import (
     WH_ZH,
     counted_for_others,
@@ -105,7 +105,7 @@ class Candidate:
 def pairs_of(text: str, lang: str) -> set:
     """Adjacent pairs of `text`: Chinese characters (in simplified form), or English search tokens."""
     if lang == "zh":
-        chars = [ch for ch in _to_simplified()(text) if _CJK.match(ch)]
+        chars = [ch for ch in simplified(text) if CJK.match(ch)]
         return {a + b for a, b in zip(chars, chars[1:], strict=False)}
     tokens = tokenize(text)
     return set(zip(tokens, tokens[1:], strict=False))

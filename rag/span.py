@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.text import _CJK, _jieba, _to_simplified, numbers_in, tokenize
+from index.text import CJK, jieba_ready, numbers_in, simplified, tokenize
 from rag.errors import ConfigError
 from rag.facts import DATE, ERA, FUNCTION_EN, NAME_LATIN, UNIT, WH_ZH
 from rag.judge import Linear
@@ -64,7 +64,7 @@ class SpanModel:
     scorers: dict[str, Linear]  # by the sentence's language
 
     def best(self, quote: str, q: Question, rule: str | None, slot: str | None) -> str | None:
-        scorer = self.scorers.get("zh" if _CJK.search(quote) else "en")
+        scorer = self.scorers.get("zh" if CJK.search(quote) else "en")
         spans = candidates(quote, q) if scorer else []
         if not spans:
             return None
@@ -101,10 +101,10 @@ def load_span_model(path: str = str(SPAN_PATH)) -> SpanModel | None:
 def words(quote: str) -> tuple[Word, ...]:
     """The sentence's words with their offsets: jieba's tagged words where it has Chinese, else English words,
     numbers and punctuation marks."""
-    if _CJK.search(quote):
+    if CJK.search(quote):
         tags = _tags()
         out, at = [], 0
-        for word in _jieba().cut(quote):
+        for word in jieba_ready().cut(quote):
             start = quote.find(word, at)
             if start < 0:
                 continue
@@ -129,26 +129,26 @@ def _tags() -> dict[str, str]:
     is enough for what the features ask: name, place, organisation, time, noun, verb, number)."""
     import jieba.posseg
 
-    _jieba()
+    jieba_ready()
     return jieba.posseg.dt.word_tag_tab
 
 
 def _tag(word: str, tags: dict[str, str]) -> str:
     if word in _BOUNDARY or not any(ch.isalnum() for ch in word):
         return "x"
-    if (tag := tags.get(word) or tags.get(_to_simplified()(word))) is not None:
+    if (tag := tags.get(word) or tags.get(simplified(word))) is not None:
         return tag
     if word[0].isdigit():
         return "m"
     # a word the dictionary lacks that jieba's segmenter put together: most often a name
-    return "nz" if _CJK.match(word) and len(word) > 1 else "eng" if word.isascii() else "un"
+    return "nz" if CJK.match(word) and len(word) > 1 else "eng" if word.isascii() else "un"
 
 
 def candidates(quote: str, q: Question) -> list[tuple[int, int]]:
     """(start, end) character offsets of every candidate span: up to LONGEST words inside one clause, not
     starting or ending on a function word, not made only of the question's own words."""
     ws = words(quote)
-    longest = LONGEST["zh" if _CJK.search(quote) else "en"]
+    longest = LONGEST["zh" if CJK.search(quote) else "en"]
     asked = _asked(ws, q)
     out = []
     for i, w in enumerate(ws):
@@ -183,7 +183,7 @@ def _asked(ws: tuple[Word, ...], q: Question) -> list[bool]:
     """Whether each word is one of the question's (its search tokens, or, for Chinese, a word it writes)."""
     tokens = set(q.tokens) | set(q.carried)
     return [w.tag != "x" and (bool(tokens & set(tokenize(w.text)))
-                              or (len(w.text) > 1 and bool(_CJK.match(w.text)) and w.text in q.searched))
+                              or (len(w.text) > 1 and bool(CJK.match(w.text)) and w.text in q.searched))
             for w in ws]
 
 
@@ -196,7 +196,7 @@ def features(quote: str, q: Question, spans: list[tuple[int, int]], rule: str | 
     answer and the Chinese question-word slot (compose.short_span, compose.slot_span), or None."""
     ws = words(quote)
     asked = _asked(ws, q)
-    zh = 1.0 if _CJK.search(quote) else 0.0
+    zh = 1.0 if CJK.search(quote) else 0.0
     index_of = {w.start: i for i, w in enumerate(ws)}
     end_of = {w.end: i for i, w in enumerate(ws)}
     clause = _clauses(ws)
@@ -329,7 +329,7 @@ def _clauses(ws: tuple[Word, ...]) -> list[int]:
 def _question_sides(q: Question) -> tuple[str, str]:
     """The question's words just before and just after its question word (lower-cased)."""
     text = q.searched.strip().rstrip("?？ ")
-    m = (WH_ZH if _CJK.search(text) else _WH_EN).search(text)
+    m = (WH_ZH if CJK.search(text) else _WH_EN).search(text)
     if not m:
         return "", ""
     return text[: m.start()].strip().lower()[-8:], text[m.end():].strip().lower()[:8]
@@ -339,7 +339,7 @@ def _question_words(q: Question) -> tuple[list[str], list[str]]:
     """The question's content words (as the sentence's words would be folded) before and after its question
     word."""
     text = q.searched.strip()
-    m = (WH_ZH if _CJK.search(text) else _WH_EN).search(text)
+    m = (WH_ZH if CJK.search(text) else _WH_EN).search(text)
     cut = m.start() if m else len(text)
     tokens = set(q.tokens)
 
