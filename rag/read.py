@@ -131,9 +131,10 @@ class Reader:
         rows the question's filters leave (None: all)."""
         pool = self.with_counterparts(hits[:READ_HITS], qvec, allowed)
         rare = max((self.idf(t, q.lang) for t in q.tokens if t not in META_WORDS), default=1.0)
+        asked_pairs = pairs_of(WH_ZH.sub(" ", q.searched) if q.lang == "zh" else q.searched, q.lang)
         out: list[Candidate] = []
         for rank, hit in enumerate(pool):
-            out += self._read_passage(q, hit, rank, qvec, rare)
+            out += self._read_passage(q, hit, rank, qvec, rare, asked_pairs)
         return out
 
     def with_counterparts(self, hits: list[Hit], qvec: np.ndarray, allowed: np.ndarray | None = None) -> list[Hit]:
@@ -149,7 +150,8 @@ class Reader:
                     pool.append(Hit(row, self.store.chunk(row), 0.9 * hit.score, dense, 0.0))
         return pool
 
-    def _read_passage(self, q: Question, hit: Hit, rank: int, qvec: np.ndarray, rare: float) -> list[Candidate]:
+    def _read_passage(self, q: Question, hit: Hit, rank: int, qvec: np.ndarray, rare: float,
+                      asked_pairs: set) -> list[Candidate]:
         chunk = hit.chunk
         tokens, texts = set(tokenize(chunk.search_text)) | set(tokenize(chunk.title)), [chunk.title, chunk.search_text]
         for cid in chunk.counterparts:
@@ -170,7 +172,6 @@ class Reader:
         place_unknown = sum(well_known_place(n) and not self._known(n) for n in q.chinese
                             if not set(tokenize(n)) <= context_tokens and n not in context_text)
         rendered = None if same else bridge().zh_to_en if q.lang == "zh" else bridge().en_to_zh  # CC-CEDICT
-        asked_pairs = pairs_of(WH_ZH.sub(" ", q.searched) if q.lang == "zh" else q.searched, q.lang)
         out = []
         for j, sentence in enumerate(sentences):
             quote = sentence.rstrip(",;:，；：、— ")

@@ -200,23 +200,19 @@ def features(quote: str, q: Question, spans: list[tuple[int, int]], rule: str | 
     index_of = {w.start: i for i, w in enumerate(ws)}
     end_of = {w.end: i for i, w in enumerate(ws)}
     clause = _clauses(ws)
-    in_clause: dict[int, set[str]] = {}
-    for i, w in enumerate(ws):
-        if asked[i]:
-            in_clause.setdefault(clause[i], set()).add(w.text.lower())
-    n_asked = len({w.text.lower() for i, w in enumerate(ws) if asked[i]}) or 1
-    q_words = {w.text.lower() for i, w in enumerate(ws) if asked[i]}
-    n_q = max(1, len(q_words))
-    before, after = _question_sides(q)
-    q_before, q_after = _question_words(q)
-    first_at: dict[str, int] = {}
+    folded = [w.text.lower() for w in ws]
+    in_clause: dict[int, set[str]] = {}  # the question's words in each clause
+    first_at: dict[str, int] = {}  # where each of the question's words first and last stands
     last_at: dict[str, int] = {}
-    for i, w in enumerate(ws):
+    for i, key in enumerate(folded):
         if asked[i]:
-            key = w.text.lower()
+            in_clause.setdefault(clause[i], set()).add(key)
             first_at.setdefault(key, i)
             last_at[key] = i
-    folded = [w.text.lower() for w in ws]
+    q_words = set(first_at)  # the question's words this sentence has
+    n_q = len(q_words) or 1
+    before, after = _question_sides(q)
+    q_before, q_after = _question_words(q)
     rule_at = _find(quote, rule)
     slot_at = _find(quote, slot)
     dates = [m.span() for m in DATE.finditer(quote)] + [m.span() for m in ERA.finditer(quote)]
@@ -277,7 +273,7 @@ def features(quote: str, q: Question, spans: list[tuple[int, int]], rule: str | 
             "asked_share": sum(asked[k] for k in content) / max(1, len(content)),
             "asked_any": float(any(asked[k] for k in content)),
             "near_left": near_left, "near_right": near_right, "between": float(same_left and same_right),
-            "clause_cover": len(in_clause.get(clause[i], ())) / n_asked,
+            "clause_cover": len(in_clause.get(clause[i], ())) / n_q,
             "clause_start": float(i == 0 or ws[i - 1].text in _BOUNDARY),
             "clause_end": float(j == len(ws) - 1 or ws[j + 1].text in _BOUNDARY),
             "anchor_left": min(1.0, anchor_left), "anchor_right": min(1.0, anchor_right),
