@@ -200,7 +200,8 @@ class Assistant(Runnable[Any, Answer]):
         with it)."""
         qvec = self.embedder.encode_query(q.searched)
         hits = self.searcher.search_vector(qvec, q.searched, q.lang, k=max(k, READ_HITS), filters=filters,
-                                           extra_terms=list(q.carried), meta=q.meta)
+                                           extra_terms=list(q.carried), meta=q.meta,
+                                           asked=q.asked_lang)
         return hits, qvec
 
     def _generative(self, extractive: Answer, query: str, hits: list[Hit]) -> Answer | None:

@@ -202,11 +202,12 @@ def judge(q: Question, candidates: list[Candidate], model: JudgeModel | None = N
 
 
 def _chosen(q: Question, ranked: tuple[Candidate, ...], scores: tuple[float, ...]) -> list[Candidate]:
-    """The answering sentence, in the reader's language when their version says the same, and the sentence that
+    """The answering sentence, in the reader's language when their version says the same (unless the question asks
+    what the other version says: "what is it called in the English version?"), and the sentence that
     completes it: the other version's rendering when only that one has the date or figure, or for a descriptive
     question a second sentence that the sentence model finds as likely to state the answer as not."""
     best = ranked[0]
-    if best.lang != q.answer_lang and (same := _same_fact_in(ranked, best, q.answer_lang)):
+    if best.lang not in (q.answer_lang, q.asked_lang) and (same := _same_fact_in(ranked, best, q.answer_lang)):
         best = same
     chosen = [best]
     if q.kind in ("number", "date") and not best.typed and (fuller := _translation_with_kind(ranked, best)):

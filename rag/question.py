@@ -71,7 +71,8 @@ _META = re.compile(r"\b(authors?|byline|copyright|credited|credits?|publish\w*|p
                    r"written by)\b|作者|记者|编辑|责编|审校|终审|"
                    r"校对|编审|监制|统筹|撰稿|来源|版权|出处|发布|发表|刊登|刊发|翻译|译者|摄影师|摄影记者|拍摄者|策划|标题|题目|"
                    r"哪家(?:媒体|报纸|报社|网站|通讯社)", re.I)
-_ASKS_ENGLISH = re.compile(r"英文|英语|English")
+# a version or a rendering named, not the language as a subject ("英语学习机构" asks what the page says)
+_ASKS_ENGLISH = re.compile(r"英[文语](?:版|原文|报道|稿|名|中|里|怎么|叫|写|称|译|表述|说法)|用英[文语]|English")
 _ASKS_CHINESE = re.compile(r"中文|汉语|Chinese (version|text|name|original)|in Chinese", re.I)
 _TOTAL = re.compile(r"\b(?:total|combined|altogether|in all|aggregate|cumulative)\b|总|合计|累计|一共|共计", re.I)
 
@@ -88,6 +89,10 @@ _MEASURE_ASKED = [
     ("people", re.compile(r"\bpopulation\b|人口", re.I)),
     ("rate", re.compile(r"\brate\b|\bpercentage\b|\bproportion\b|\bshare of\b|比例|占比|百分比|[^频]率", re.I)),
 ]
+# Verbs of change: "how much did prices rise?" is answered by an amount or by a percentage alike.
+_CHANGE = re.compile(r"\b(?:ris(?:e|es|en|ing)|rose|f[ae]ll(?:s|en|ing)?|increas\w*|decreas\w*|drop\w*|gr[eo]w\w*|"
+                     r"declin\w*|climb\w*|jump\w*|surg\w*|shr[iu]nk\w*|(?:go|goes|went|gone) (?:up|down))\b|"
+                     r"涨|跌|增长|下降|上升|下滑|提高|降低|增加|减少|增幅|降幅|上调|下调", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +187,15 @@ def counted_thing(question: str) -> list[str]:
 
 def measure_asked(question: str) -> str | None:
     """"money", "rate" or "people" when a number question asks for an amount of money, a percentage or a
-    population."""
+    population. A change in an amount ("how much did prices rise?") asks for no one measure: the amount or
+    the percentage answers it; only a rate asked by name stays a rate ("增长率")."""
     if question_kind(question) != "number":
         return None
     counted = counted_thing(question)
     for name, pattern in _MEASURE_ASKED:  # "多少比例": the ratio is what is measured, not a thing counted
         if pattern.search(question) and (not counted or pattern.search("".join(counted))):
+            if name != "rate" and _CHANGE.search(question):
+                return "rate" if _MEASURE_ASKED[-1][1].search(question) else None
             return name
     return None
 

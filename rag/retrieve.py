@@ -29,7 +29,7 @@ from index.dictionary import bridge
 from index.store import LANGS, Store
 from index.text import tokenize
 from rag.checks import check_filters
-from rag.question import about_document
+from rag.question import about_document, asked_language
 
 PARAMS_FILE = Path(__file__).resolve().parents[1] / "index" / "data" / "retrieval.json"
 
@@ -108,14 +108,19 @@ class HybridSearcher:
         return self.search_vector(self.embedder.encode_query(query), query, lang, k, filters, extra_terms)
 
     def search_vector(self, qvec: np.ndarray, query: str, lang: str, k: int = 5, filters: Filters | None = None,
-                      extra_terms: list[str] | None = None, meta: bool | None = None) -> list[Hit]:
+                      extra_terms: list[str] | None = None, meta: bool | None = None,
+                      asked: str | None = None) -> list[Hit]:
         """`search` with the query already embedded (qvec: (dim,) normalised). `meta`: the question asks about
-        the document (its credits, outlet, date) rather than what it says (None: tell from `query`)."""
+        the document (its credits, outlet, date) rather than what it says (None: tell from `query`). `asked`:
+        the version the question asks about ("According to the Chinese text, ..."; None: tell from `query`);
+        when it is not the question's own language, each hit is preceded by its translation in that version,
+        so the passage asked about is read first."""
         store = self.store
         if len(store) == 0:
             return []
         p = self.params
         meta = about_document(query) if meta is None else meta
+        asked = asked_language(query, lang) if asked is None else asked
         mask = self._mask(filters or Filters())
         cards = self._card_rows() if p.card_weight > 0 or p.cards_for_meta_only else np.zeros(0, dtype=np.int64)
         if p.cards_for_meta_only and not meta and len(cards):
@@ -143,6 +148,8 @@ class HybridSearcher:
             ranked = self._own_language_first(ranked, lang, mask)
         if p.other_version_slot and k >= p.other_version_slot:
             ranked = self._other_version_slot(ranked, lang)
+        if asked != lang:
+            ranked = self._own_language_first(ranked, asked, mask)
         top = ranked[:k]
         missing = [row for row, _ in top if row not in dense_of]
         if missing:  # chunks reached only by BM25 or a translation link: give them a real cosine too
@@ -179,8 +186,8 @@ class HybridSearcher:
 
     def _own_language_first(self, ranked: list[tuple[int, float]], lang: str,
                             mask: np.ndarray | None) -> list[tuple[int, float]]:
-        """The ranking with each other-language hit preceded by its translation in the question's language
-        (when the index has one): the reader's own version of the same passage comes first."""
+        """The ranking with each hit not in `lang` preceded by its translation in `lang` (when the index has
+        one): the question's own version of a passage, or the version it names, comes first."""
         out, placed = [], set()
         for row, score in ranked:
             if row in placed:

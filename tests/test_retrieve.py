@@ -82,3 +82,21 @@ def test_a_passage_only_the_other_version_has_gets_a_place_in_the_top_k(bundled_
     # a top k that already holds such a passage is left as it was
     ranking = [(r, 1.0) for r in [top[0], first_unlinked, *top[1:]]]
     assert slotted._other_version_slot(ranking, "zh") == ranking
+
+
+def test_a_question_that_names_the_other_version_reads_that_version_first(bundled_store, embedder):
+    from rag.question import asked_language
+
+    searcher = HybridSearcher(bundled_store, embedder)
+    asked = "爱特云翔在英文版里被写成什么名字？"
+    assert asked_language(asked, "zh") == "en"
+    hits = searcher.search(asked, "zh", k=5)
+    own = searcher.search_vector(embedder.encode_query(asked), asked, "zh", k=5, asked="zh")
+    assert sum(h.chunk.lang == "en" for h in hits[:3]) > sum(h.chunk.lang == "en" for h in own[:3])
+    # each passage of the version it names comes before its own-language translation
+    for i, h in enumerate(hits):
+        if h.chunk.lang == "zh" and h.chunk.counterparts:
+            assert any(x.chunk.chunk_id in h.chunk.counterparts for x in hits[:i])
+    # the language as a subject is not a version asked for
+    assert asked_language("改版后的双语版与哪家英语学习机构合作？", "zh") == "zh"
+    assert asked_language("According to the Chinese text, how many firms are there?", "en") == "zh"
