@@ -5,8 +5,10 @@ features). A candidate is labelled 1 when its sentence contains a gold answer; a
 `is_impossible`, the sets' own unanswerables) and a question asked with its gold passages removed from the hits
 (the rest of its article stays, so the distractors are on topic) have only 0s. A logistic regression over the
 dev split's candidates gives the sentence score; the abstention threshold is the highest one that refuses at most
-5% of every dev set's answerable questions (2% for CMRC). The measured split is scored with the same
-judge() and compose() the assistant runs, and printed; it is never used to fit.
+5% of every dev set's answerable questions (2% for CMRC). In-sample scores are optimistic, so the script also
+prints what that threshold refuses out of fold (each dev question scored by models fitted without its article).
+The measured split is scored with the same judge() and compose() the assistant runs, and printed; it is never
+used to fit.
 
     nice -n 10 env RAG_THREADS=1 python -m eval.fit_judge --work /tmp/fit-judge
     python -m eval.fit_judge --work /tmp/fit-judge --cmrc-articles 200 --no-write   # refit, print, keep the JSON
@@ -23,6 +25,7 @@ import argparse
 import datetime
 import json
 import sys
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -53,6 +56,7 @@ EVAL = Path(__file__).parent
 TREE_PARAMS = {"n_estimators": 200, "max_depth": 3, "learning_rate": 0.1, "subsample": 0.8, "min_samples_leaf": 20}
 FALSE_ABSTENTIONS = {"cmrc": 0.02}  # the most answerable dev questions a threshold may refuse, per set
 DEFAULT_FALSE_ABSTENTIONS = 0.05
+FOLDS = 4  # folds by article for the out-of-fold figures (what the threshold does on articles not fitted on)
 
 
 @dataclass
@@ -237,12 +241,43 @@ def _labels(cands: list[Candidate], answers: list[str]) -> np.ndarray:
 
 
 def fit(cases: list[Case], kind: str = "linear") -> tuple[JudgeModel, dict]:
-    """The sentence model over the answerable dev questions' candidates, then the abstention model over every dev
-    question's ranked candidates, then the threshold. Every set and variant weighs the same in total. `kind`:
-    "trees" (gradient boosting) or "linear" (logistic regression), for both models."""
+    """Both models over every dev question (`fit_models`) and the abstention threshold (`choose_threshold`);
+    also, what that threshold refuses out of fold (each question scored by models fitted without its article,
+    as an article nobody tuned on is scored): in-sample scores are optimistic."""
+    sentence, answered = fit_models(cases, kind)
+    model = JudgeModel(sentence, answered, 0.0, "fit")
+    threshold, limits = choose_threshold(cases, {id(c): _answered(c, model) for c in cases})
+    oof = out_of_fold_scores(cases, kind)
+    out_of_fold_threshold, _ = choose_threshold(cases, oof)
+    data = {"sentence_candidates": sum(len(c.candidates) for c in cases if c.answerable),
+            "sentence_positives": int(sum(c.labels.sum() for c in cases if c.answerable)),
+            "questions": {f"{s} ({v})": n for (s, v), n in sorted(_groups(cases).items())},
+            "per_set_limits": limits, "refused_out_of_fold": refused_at(cases, oof, threshold),
+            "out_of_fold_threshold": round(out_of_fold_threshold, 4)}
+    return JudgeModel(sentence, answered, threshold, "fit"), data
+
+
+def refused_at(cases: list[Case], answered: dict[int, float], threshold: float) -> dict[str, float]:
+    """The share of each set's answerable, gold-removed and unanswerable questions refused at `threshold`."""
+    refused: dict[str, list[bool]] = defaultdict(list)
+    for c in cases:
+        variant = "answerable" if c.answerable else c.variant if c.item.answers else "unanswerable"
+        refused[f"{c.item.set} ({variant})"].append(answered[id(c)] < threshold)
+    return {k: round(float(np.mean(v)), 4) for k, v in sorted(refused.items())}
+
+
+def _groups(cases: list[Case]) -> dict[tuple[str, str], int]:
     groups: dict[tuple[str, str], int] = defaultdict(int)
     for c in cases:
         groups[(c.item.set, c.variant if c.item.answers else "unanswerable")] += 1
+    return groups
+
+
+def fit_models(cases: list[Case], kind: str = "linear") -> tuple[Linear | Trees, Linear | Trees]:
+    """The sentence model over the answerable questions' candidates, then the abstention model over every
+    question's ranked candidates. Every set and variant weighs the same in total. `kind`: "trees" (gradient
+    boosting) or "linear" (logistic regression), for both models."""
+    groups = _groups(cases)
 
     def weight(c: Case) -> float:
         return 1.0 / groups[(c.item.set, c.variant if c.item.answers else "unanswerable")]
@@ -263,11 +298,29 @@ def fit(cases: list[Case], kind: str = "linear") -> tuple[JudgeModel, dict]:
             weights.append(weight(c))
     answered = learn(np.array(rows), np.array(labels), np.array(weights),
                      **({"c": 0.3} if kind == "linear" else {}))
-    model = JudgeModel(sentence, answered, 0.0, "fit")
-    threshold, limits = choose_threshold(cases, model)
-    data = {"sentence_candidates": int(len(y)), "sentence_positives": int(y.sum()),
-            "questions": {f"{s} ({v})": n for (s, v), n in sorted(groups.items())}, "per_set_limits": limits}
-    return JudgeModel(sentence, answered, threshold, "fit"), data
+    return sentence, answered
+
+
+def article_fold(c: Case, folds: int = FOLDS) -> int:
+    """The fold of a question's article (its set and first document; a question of no document is its own)."""
+    key = f"{c.item.set}|{c.item.docs[0] if c.item.docs else c.item.question}"
+    return zlib.crc32(key.encode("utf-8")) % folds
+
+
+def out_of_fold_scores(cases: list[Case], kind: str = "linear", folds: int = FOLDS) -> dict[int, float]:
+    """Each question's answered log-odds under models fitted on the other folds' articles (by id(case))."""
+    out: dict[int, float] = {}
+    for f in range(folds):
+        held = [c for c in cases if article_fold(c, folds) == f]
+        if not held:
+            continue
+        model = JudgeModel(*fit_models([c for c in cases if article_fold(c, folds) != f], kind), 0.0, "fold")
+        out.update({id(c): _answered(c, model) for c in held})
+    return out
+
+
+def _answered(c: Case, model: JudgeModel) -> float:
+    return model.answered_score(*_ranked(c, model)) if c.candidates else -1e9
 
 
 def _logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float = 1.0) -> Linear:
@@ -320,13 +373,14 @@ def _ranked(c: Case, model: JudgeModel):
     return tuple(c.candidates[i] for i in order), tuple(float(raw[i]) for i in order)
 
 
-def choose_threshold(cases: list[Case], model: JudgeModel) -> tuple[float, dict]:
-    """The highest threshold that refuses at most 5% (CMRC: 2%) of every dev set's answerable questions. Also
-    reported: the threshold that refuses 5% of them pooled, every set weighing the same (a looser rule)."""
+def choose_threshold(cases: list[Case], answered: dict[int, float]) -> tuple[float, dict]:
+    """The highest threshold that refuses at most 5% (CMRC: 2%) of every set's answerable questions, given each
+    question's answered log-odds (by id(case)). Also reported: the threshold that refuses 5% of them pooled,
+    every set weighing the same (a looser rule)."""
     best: dict[str, list[float]] = defaultdict(list)
     for c in cases:
         if c.answerable:
-            best[c.item.set].append(model.answered_score(*_ranked(c, model)) if c.candidates else -1e9)
+            best[c.item.set].append(answered[id(c)])
     limits = {name: round(float(np.quantile(v, FALSE_ABSTENTIONS.get(name, DEFAULT_FALSE_ABSTENTIONS),
                                             method="lower")), 4) for name, v in best.items() if v}
     scores = np.concatenate([np.array(v) for v in best.values()])
@@ -428,6 +482,8 @@ def main(argv: list[str] | None = None) -> int:
     print_scores("DEV split (fitted on)", score(dev, model))
     print_scores("MEASURED split (never fitted on)", score(measured, model))
     print(f"\nthreshold {model.threshold:.4f} (per-set limits {json.dumps(data['per_set_limits'])})")
+    print(f"refused at it out of fold ({FOLDS} folds by article): {json.dumps(data['refused_out_of_fold'])}")
+    print(f"the same rule on out-of-fold scores would give {data['out_of_fold_threshold']:.4f}")
     pooled = JudgeModel(model.sentence, model.answered, data["per_set_limits"]["pooled"], "pooled")
     print_scores(f"MEASURED split with the pooled threshold {pooled.threshold:.4f} (not shipped)",
                  score(measured, pooled))

@@ -263,3 +263,29 @@ def test_the_judges_trees_score_as_scikit_learn_fitted_them_after_a_json_round_t
     assert ((loaded(x) > 0) == (y > 0)).mean() > 0.95
     with pytest.raises(ValueError, match="other features"):
         _scorer(stored, ("a", "c", "b"), "judge.json")
+
+
+def test_the_threshold_keeps_every_sets_false_abstentions_within_its_limit():
+    import numpy as np
+
+    from eval.fit_judge import Case, Item, article_fold, choose_threshold, refused_at
+
+    def case(name: str, n: int, answers=("x",)) -> Case:
+        return Case(Item(name, "dev", f"{name} {n}?", list(answers), docs=(f"{name}-{n % 7}",)), "asked", None, [],
+                    np.zeros(0))
+
+    real = [case("real", i) for i in range(100)]
+    cmrc = [case("cmrc", i) for i in range(100)]
+    unanswerable = [case("real", 100 + i, answers=()) for i in range(10)]
+    cases = real + cmrc + unanswerable
+    scores = {id(c): float(i) for group in (real, cmrc) for i, c in enumerate(group)}
+    scores |= {id(c): -10.0 + i for i, c in enumerate(unanswerable)}
+    threshold, limits = choose_threshold(cases, scores)
+    assert limits["real"] == 4.0 and limits["cmrc"] == 1.0  # 5% of real's 100, 2% of CMRC's
+    assert threshold == 1.0  # the strictest set binds
+    assert sum(scores[id(c)] < threshold for c in cmrc) <= 2 and sum(scores[id(c)] < threshold for c in real) <= 5
+    assert refused_at(cases, scores, threshold) == {"cmrc (answerable)": 0.01, "real (answerable)": 0.01,
+                                                    "real (unanswerable)": 1.0}
+    # folds follow articles: every question of one document lands in one fold
+    assert len({article_fold(c) for c in real if c.item.docs == ("real-3",)}) == 1
+    assert len({article_fold(c) for c in real}) > 1
