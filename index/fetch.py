@@ -9,7 +9,10 @@ still indexed. Standard library only (urllib): one GET needs no more.
 The server fetches what a reader of the chat page types, so a page whose host resolves to a loopback, private,
 link-local or other non-public address (127.0.0.0/8, 10/8, 172.16/12, 192.168/16, 169.254/16, ::1, fc00::/7,
 fe80::/10, ...) is refused before anything is sent, and so is a redirect to one, unless `allow_private`
-(RAG_FETCH_PRIVATE) is on. Not covered: a host whose DNS answer changes between that check and the fetch.
+(RAG_FETCH_PRIVATE) is on. The address is checked twice: the host's DNS answer before anything is sent, and the
+address the connection actually reached, before the request is written (a host whose DNS answer changes between
+the two lookups, "DNS rebinding", is refused too). Through a proxy from the environment (http_proxy, ...) only the
+first check applies: the proxy connects, and is trusted as it is.
 """
 
 from __future__ import annotations
@@ -75,7 +78,10 @@ def fetch(url: str, *, timeout: float, max_bytes: int, allow_private: bool = Fal
         raise SourceError(url, "not a valid URL (no host name)")
     if not allow_private:
         refuse_private(url, url)
-    opener = urllib.request.build_opener(_FewRedirects(allow_private, url))
+    handlers = [_FewRedirects(allow_private, url)]
+    if not allow_private:
+        handlers += [_CheckedHTTP(url), _CheckedHTTPS(url)]
+    opener = urllib.request.build_opener(*handlers)
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html, text/plain, "
                                                    "application/pdf, */*;q=0.5"})
     deadline = time.monotonic() + timeout
@@ -129,14 +135,62 @@ def refuse_private(url: str, asked: str) -> None:
     except (socket.gaierror, UnicodeError) as e:
         raise SourceError(asked, f"could not be fetched (host {host!r} not found: {e})") from None
     for *_, sockaddr in found:
-        address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-            address = address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
-        if not address.is_global or address.is_multicast:
-            via = "" if url == asked else f"redirects to {url}, and "
-            named = host if host.strip("[]") == str(address) else f"{host} ({address})"
-            raise SourceError(asked, f"{via}{named} is a local or private address; only public web "
-                                     "pages are fetched (RAG_FETCH_PRIVATE=1 allows this machine's network)")
+        _refuse_address(str(sockaddr[0]), host, url, asked)
+
+
+def _refuse_address(ip: str, host: str, url: str, asked: str) -> None:
+    address = ipaddress.ip_address(ip.split("%")[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    if not address.is_global or address.is_multicast:
+        via = "" if url == asked else f"redirects to {url}, and "
+        named = host if host.strip("[]") == str(address) else f"{host} ({address})"
+        raise SourceError(asked, f"{via}{named} is a local or private address; only public web "
+                                 "pages are fetched (RAG_FETCH_PRIVATE=1 allows this machine's network)")
+
+
+def _checked_connection(asked: str):
+    """socket.create_connection that refuses, before anything is written, a peer whose address is not public
+    (what the host resolved to when the connection was made, not when it was first checked)."""
+    def connect(address, timeout, source_address=None, **kwargs):
+        sock = socket.create_connection(address, timeout, source_address, **kwargs)
+        try:
+            host = address[0]
+            _refuse_address(str(sock.getpeername()[0]), host, f"http://{host}/", asked)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+    return connect
+
+
+class _CheckedConnections:
+    """An HTTP(S) handler whose connections check the address they reached (unless a proxy carries them)."""
+
+    def __init__(self, asked: str) -> None:
+        super().__init__()
+        self.asked = asked
+
+    def do_open(self, http_class, req, **kwargs):
+        if req.has_proxy() or getattr(req, "_tunnel_host", None):
+            return super().do_open(http_class, req, **kwargs)
+        asked = self.asked
+
+        def checked(*args, **kw):
+            conn = http_class(*args, **kw)
+            conn._create_connection = _checked_connection(asked)
+            return conn
+
+        return super().do_open(checked, req, **kwargs)
+
+
+class _CheckedHTTP(_CheckedConnections, urllib.request.HTTPHandler):
+    pass
+
+
+class _CheckedHTTPS(_CheckedConnections, urllib.request.HTTPSHandler):
+    pass
 
 
 class _FewRedirects(urllib.request.HTTPRedirectHandler):

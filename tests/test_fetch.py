@@ -233,3 +233,17 @@ def test_a_redirect_to_a_private_address_is_refused():
     request = urllib.request.Request("https://example.org/a")
     with pytest.raises(SourceError, match=r"^https://example.org/a: redirects to http://169\.254\.169\.254/"):
         handler.redirect_request(request, None, 302, "Found", {}, "http://169.254.169.254/latest/")
+
+
+def test_a_host_whose_address_changes_after_the_check_is_refused_at_the_connection(site, monkeypatch):
+    """DNS rebinding: the host looked public when checked, and the connection reaches this machine. The
+    address the socket reached is checked again before the request is written."""
+    import index.fetch
+
+    requests_seen = []
+    monkeypatch.setattr(index.fetch, "refuse_private", lambda url, asked: requests_seen.append(url))  # "public"
+    url = f"{site}/news/shaoguan.html"
+    with pytest.raises(SourceError, match=r"127\.0\.0\.1 is a local or private address") as error:
+        read_url(url, timeout=5)
+    assert str(error.value).startswith(url + ": ") and requests_seen == [url]
+    assert read_url(url, timeout=5, allow_private=True)[0]  # the opt-in still reaches it
