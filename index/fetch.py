@@ -22,6 +22,7 @@ import http.client
 import ipaddress
 import re
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -33,6 +34,9 @@ from index.formats import BINARY, declared_charset, known_encoding
 from index.readers import Article, read_document
 
 MAX_REDIRECTS = 5
+KEEP_S = 600.0  # how long a page fetched with keep=True waits for the read that indexes it
+_kept: dict[str, tuple[float, Page]] = {}
+_kept_lock = threading.Lock()
 USER_AGENT = "bilingual-rag/0.1 (rag index URL)"
 _KINDS = {  # Content-Type -> the suffix of the reader that takes it
     "text/html": ".html", "application/xhtml+xml": ".html", "text/plain": ".txt", "text/markdown": ".md",
@@ -54,13 +58,29 @@ class Page:
     encoding: str | None  # declared by the server or the page; None: guessed like a file's
 
 
-def read_url(url: str, *, timeout: float = 15.0, max_bytes: int = 50 * 2**20,
-             allow_private: bool = False) -> tuple[list[Article], bytes]:
-    """The articles of the page at `url` (its URL in metadata "url") and the bytes they were read from."""
+def read_url(url: str, *, timeout: float = 15.0, max_bytes: int = 50 * 2**20, allow_private: bool = False,
+             keep: bool = False) -> tuple[list[Article], bytes]:
+    """The articles of the page at `url` (its URL in metadata "url") and the bytes they were read from. `keep`:
+    the next read of the same URL in this process, within KEEP_S, takes this page instead of fetching it again
+    (the chat page checks whether a page would replace a document, then indexes what it checked)."""
     url = url.strip()
-    page = fetch(url, timeout=timeout, max_bytes=max_bytes, allow_private=allow_private)
+    with _kept_lock:
+        fetched_at, page = _kept.pop(url, (0.0, None))
+    if page is None or time.monotonic() - fetched_at > KEEP_S or len(page.data) > max_bytes:
+        page = fetch(url, timeout=timeout, max_bytes=max_bytes, allow_private=allow_private)
+    if keep:
+        with _kept_lock:
+            _kept[url] = (time.monotonic(), page)
+            while len(_kept) > 8:  # the oldest first
+                _kept.pop(next(iter(_kept)))
     articles = read_document(page.data, page.suffix, url, url_stem(url), {"url": url}, page.encoding)
     return articles, page.data
+
+
+def forget(url: str) -> None:
+    """Drop a page kept by `read_url(..., keep=True)` (the reader chose not to index it)."""
+    with _kept_lock:
+        _kept.pop(url.strip(), None)
 
 
 def url_stem(url: str) -> str:

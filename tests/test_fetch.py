@@ -21,6 +21,7 @@ LION = "ysln-2024-12-10-53113054.txt"
 TAIPEI = "taipeitimes-2022-06-21-2003780212.txt"
 HUANGPU = "ycpai-2021-05-10-40003184.txt"
 SLOW_S = 3.0  # how long the slow endpoints take; the tests allow 1 s
+SEEN: list[str] = []  # the paths the local site was asked for, in order
 
 
 def _routes(tmp_path) -> dict[str, tuple[int, dict, bytes]]:
@@ -53,6 +54,7 @@ def site(tmp_path_factory):
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
+            SEEN.append(self.path)
             if self.path == "/slow":
                 time.sleep(SLOW_S)
             if self.path == "/cut-short":  # promises 1000 bytes, sends 20 and hangs up
@@ -247,3 +249,22 @@ def test_a_host_whose_address_changes_after_the_check_is_refused_at_the_connecti
         read_url(url, timeout=5)
     assert str(error.value).startswith(url + ": ") and requests_seen == [url]
     assert read_url(url, timeout=5, allow_private=True)[0]  # the opt-in still reaches it
+
+
+def test_a_page_checked_for_replacing_is_indexed_without_a_second_fetch(site, tmp_path):
+    from index.fetch import forget
+    from ui.library import Library
+
+    url = f"{site}/news/lion.html"
+    kb = Assistant.build([], index_dir=tmp_path / "kb")
+    library = Library(kb)
+    SEEN.clear()
+    assert library.url_clashes(url) == []  # fetched once to check, kept
+    report = kb.add([url])
+    assert report.changed and SEEN == ["/news/lion.html"], SEEN  # indexed from the kept page
+    read_url(url, timeout=5, allow_private=True)  # the kept page is used once: this one fetches
+    assert SEEN == ["/news/lion.html"] * 2
+    read_url(url, timeout=5, allow_private=True, keep=True)
+    forget(url)  # the reader kept the old document: the next read fetches anew
+    read_url(url, timeout=5, allow_private=True)
+    assert SEEN == ["/news/lion.html"] * 4

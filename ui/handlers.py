@@ -15,7 +15,7 @@ from typing import Any
 import gradio as gr
 
 from index.build import BUNDLED
-from index.fetch import is_url
+from index.fetch import forget, is_url
 from rag import Filters, RagError, SourceError
 from ui import conversation as conv
 from ui import feedback
@@ -243,6 +243,9 @@ class Handlers:
                 gr.update(visible=bool(held)), *self._kb_updates(ui))
 
     def keep(self, held: list[str], ui: str) -> tuple:
+        for source in held or []:
+            if is_url(source):
+                forget(source)  # the page fetched for the replace check
         return upload_result_html([("info", t(ui, "kept"))]), [], gr.update(visible=False)
 
     def ask_remove(self, doc_id: str | None, ui: str) -> tuple:

@@ -136,13 +136,14 @@ class Library:
         return clashes
 
     def url_clashes(self, url: str) -> list[tuple[str, str, str]]:
-        """`would_replace` for a web page: fetched (as `rag index URL` would) and compared with the index.
-        Raises SourceError when the page cannot be fetched or read."""
+        """`would_replace` for a web page: fetched (as `rag index URL` would) and compared with the index; the
+        page is kept for the indexing that follows (it is not fetched twice). Raises SourceError when the page
+        cannot be fetched or read."""
         from index.fetch import read_url
 
         settings = self.current.settings
         articles, _ = read_url(url, timeout=settings.fetch_timeout, max_bytes=int(settings.max_file_mb * 2**20),
-                               allow_private=settings.fetch_private)
+                               allow_private=settings.fetch_private, keep=True)
         documents = self.current.info()["documents"]
         return [(url, a.doc_id, str(documents[a.doc_id].get("title", a.doc_id))) for a in articles
                 if a.doc_id in documents and documents[a.doc_id].get("hash") != a.content_hash]
