@@ -82,12 +82,13 @@ _COUNTED_ZH = re.compile(r"(?:多少|几)([个家条只座亩辆吨台项名位�
 
 # "How much is it investing?" wants an amount of money and "what is the utilization rate?" a percentage: a number
 # of anything else does not answer them.
+_RATE = re.compile(r"\brate\b|\bpercentage\b|\bproportion\b|\bshare of\b|比例|占比|百分比|[^频]率", re.I)
 _MEASURE_ASKED = [
     ("money", re.compile(r"\binvest|\bcost|\bspen[dt]|\bprice|\bworth|\bbudget|\brevenue|\bmoney\b|\bfunding\b|"
                          r"\brais(?:e|ed|ing)\b|\bput (?:in|into)\b|\bsell for\b|投资|资金|钱|金额|花费|"
                          r"成本|造价|融资|营收|收入|售价|价格", re.I)),
     ("people", re.compile(r"\bpopulation\b|人口", re.I)),
-    ("rate", re.compile(r"\brate\b|\bpercentage\b|\bproportion\b|\bshare of\b|比例|占比|百分比|[^频]率", re.I)),
+    ("rate", _RATE),
 ]
 # Verbs of change: "how much did prices rise?" is answered by an amount or by a percentage alike.
 _CHANGE = re.compile(r"\b(?:ris(?:e|es|en|ing)|rose|f[ae]ll(?:s|en|ing)?|increas\w*|decreas\w*|drop\w*|gr[eo]w\w*|"
@@ -195,7 +196,7 @@ def measure_asked(question: str) -> str | None:
     for name, pattern in _MEASURE_ASKED:  # "多少比例": the ratio is what is measured, not a thing counted
         if pattern.search(question) and (not counted or pattern.search("".join(counted))):
             if name != "rate" and _CHANGE.search(question):
-                return "rate" if _MEASURE_ASKED[-1][1].search(question) else None
+                return "rate" if _RATE.search(question) else None
             return name
     return None
 
