@@ -246,7 +246,7 @@ def fit(cases: list[Case], kind: str = "linear") -> tuple[JudgeModel, dict]:
     as an article nobody tuned on is scored): in-sample scores are optimistic."""
     sentence, answered = fit_models(cases, kind)
     model = JudgeModel(sentence, answered, 0.0, "fit")
-    threshold, limits = choose_threshold(cases, {id(c): _answered(c, model) for c in cases})
+    threshold, limits = choose_threshold(cases, {id(c): _answered(c, model) for c in cases if c.answerable})
     oof = out_of_fold_scores(cases, kind)
     out_of_fold_threshold, _ = choose_threshold(cases, oof)
     data = {"sentence_candidates": sum(len(c.candidates) for c in cases if c.answerable),
@@ -266,10 +266,15 @@ def refused_at(cases: list[Case], answered: dict[int, float], threshold: float) 
     return {k: round(float(np.mean(v)), 4) for k, v in sorted(refused.items())}
 
 
+def _group(c: Case) -> tuple[str, str]:
+    """(set, variant): what the fit weighs the same in total ("asked", "gold-removed" or "unanswerable")."""
+    return c.item.set, c.variant if c.item.answers else "unanswerable"
+
+
 def _groups(cases: list[Case]) -> dict[tuple[str, str], int]:
     groups: dict[tuple[str, str], int] = defaultdict(int)
     for c in cases:
-        groups[(c.item.set, c.variant if c.item.answers else "unanswerable")] += 1
+        groups[_group(c)] += 1
     return groups
 
 
@@ -280,7 +285,7 @@ def fit_models(cases: list[Case], kind: str = "linear") -> tuple[Linear | Trees,
     groups = _groups(cases)
 
     def weight(c: Case) -> float:
-        return 1.0 / groups[(c.item.set, c.variant if c.item.answers else "unanswerable")]
+        return 1.0 / groups[_group(c)]
 
     answerable = [c for c in cases if c.answerable and c.candidates]
     x = np.concatenate([sentence_matrix(c.candidates) for c in answerable])
