@@ -154,16 +154,17 @@ def refuse_private(url: str, asked: str) -> None:
         raise SourceError(asked, f"not a valid URL ({e})") from None
     except (socket.gaierror, UnicodeError) as e:
         raise SourceError(asked, f"could not be fetched (host {host!r} not found: {e})") from None
+    via = "" if url == asked else f"redirects to {url}, and "
     for *_, sockaddr in found:
-        _refuse_address(str(sockaddr[0]), host, url, asked)
+        _refuse_address(str(sockaddr[0]), host, asked, via)
 
 
-def _refuse_address(ip: str, host: str, url: str, asked: str) -> None:
+def _refuse_address(ip: str, host: str, asked: str, via: str = "") -> None:
+    """Raise SourceError(asked, ...) when `ip` (what `host` resolved to) is not a public address."""
     address = ipaddress.ip_address(ip.split("%")[0])
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
     if not address.is_global or address.is_multicast:
-        via = "" if url == asked else f"redirects to {url}, and "
         named = host if host.strip("[]") == str(address) else f"{host} ({address})"
         raise SourceError(asked, f"{via}{named} is a local or private address; only public web "
                                  "pages are fetched (RAG_FETCH_PRIVATE=1 allows this machine's network)")
@@ -175,8 +176,7 @@ def _checked_connection(asked: str):
     def connect(address, timeout, source_address=None, **kwargs):
         sock = socket.create_connection(address, timeout, source_address, **kwargs)
         try:
-            host = address[0]
-            _refuse_address(str(sock.getpeername()[0]), host, f"http://{host}/", asked)
+            _refuse_address(str(sock.getpeername()[0]), address[0], asked)
         except BaseException:
             sock.close()
             raise
