@@ -110,13 +110,25 @@ def best_part(sentence: str, q: Question) -> str:
 
 
 _CREDIT = re.compile(r"^([^|｜:：\n]{1,30}?)\s*[|｜:：]\s*(.+)$", re.M)
+# The English card's publishing line (index/card.py writes it): outlet and date in one statement.
+_PUBLISHED = re.compile(r"Published(?: by (?P<outlet>.+?))?(?: on (?P<date>\d{4}-\d{2}-\d{2}(?: [\d:]+)?))?\.?")
+
+
+def card_value(quote: str, q: Question) -> str | None:
+    """A document card line's value: "翻译|盛嘉" -> "盛嘉"; "Published by X on D." -> D for a date question, else X."""
+    line = quote.strip()
+    if published := _PUBLISHED.fullmatch(line):
+        return published["date"] if q.kind == "date" else published["outlet"] or published["date"]
+    if credit := _CREDIT.fullmatch(line):
+        return credit.group(2).strip().rstrip("。.;；")
+    return None
 
 
 def short_span(quote: str, q: Question) -> str | None:
     """The short answer inside `quote`: the span the fitted span model (rag/span.py) scores best, with the typed
     rules' span (`rule_span`) among its features; a card's credit line ("翻译｜…") answers with its value."""
-    if q.meta and (credit := _CREDIT.fullmatch(quote.strip())):  # a document card's line: "翻译|…", "来源：…。"
-        return credit.group(2).strip().rstrip("。.;；")
+    if q.meta and (value := card_value(quote, q)):  # a document card's line: "翻译|…", "来源：…。", "Published by …"
+        return value
     rule = rule_span(quote, q)
     model = load_span_model()
     if model is None or (q.kind == "number" and pair_value(quote, q)):

@@ -28,8 +28,9 @@ JUDGE_PATH = Path(__file__).parent / "data" / "judge.json"
 # What the abstention model reads: the sentence model's view of the best candidates, and the best one's features.
 ABSTAIN_FEATURES = (
     "top_score", "margin", "top3_mean", "typed_share", "max_passage_sim",
-    *(f"best_{name}" for name in ("sim", "best_sim", "sentence_coverage", "passage_coverage", "missing_rare",
-                                  "names_missing", "chinese_missing", "place_unknown", "typed", "typed_translation",
+    *(f"best_{name}" for name in ("sim", "best_sim", "sentence_coverage", "focus_coverage", "passage_coverage",
+                                  "missing_rare", "names_missing", "chinese_missing", "place_unknown", "typed",
+                                  "typed_translation",
                                   "measure_missing", "count_missing", "no_number", "event_other", "event_match",
                                   "no_coverage", "other_language", "unreadable", "new_words", "new_names",
                                   "counted_for_others", "total_for_others", "pairs_others")),

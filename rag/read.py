@@ -40,6 +40,8 @@ FEATURES = (
     "untyped_coverage",  # ... when a number or date is asked and neither the sentence nor its translation has one
     "bigram_coverage",  # share of the question's adjacent word pairs (Chinese: character pairs) the sentence (or,
     # for the other language, its translation) has adjacent too
+    "focus_coverage",  # share of the question's focus words the sentence or its translation has: its words that
+    # neither the passage's title nor two of its sentences say (what it asks about the passage's subject)
     "passage_coverage",  # ... in the passage, its heading, title and translation
     "carried_coverage",  # ... of the words borrowed from an earlier turn, in the sentence
     "no_coverage",  # not one of the question's words in the passage or its translation
@@ -111,6 +113,18 @@ def pairs_of(text: str, lang: str) -> set:
     return set(zip(tokens, tokens[1:], strict=False))
 
 
+def focus_words(asked: tuple[str, ...], title: str, sentences: list[str]) -> set[str]:
+    """The question's words that say what it asks about a passage's subject: those neither the passage's title
+    nor two or more of its sentences say (the subject is repeated; "本鱼体呈长梭型" answers "美洲似银汉鱼整体呈
+    什么形状？" with the one word the subject does not explain)."""
+    words = set(asked)
+    seen: dict[str, int] = {}
+    for sentence in sentences:
+        for t in set(tokenize(sentence)) & words:
+            seen[t] = seen.get(t, 0) + 1
+    return words - {t for t, n in seen.items() if n >= 2} - set(tokenize(title or ""))
+
+
 class Reader:
     """Turns hits into candidates; knows term rarity from the store's BM25 statistics and caches sentence
     alignments of translated passages (the store never changes under a Reader)."""
@@ -172,10 +186,12 @@ class Reader:
         place_unknown = sum(well_known_place(n) and not self._known(n) for n in q.chinese
                             if not set(tokenize(n)) <= context_tokens and n not in context_text)
         rendered = None if same else bridge().zh_to_en if q.lang == "zh" else bridge().en_to_zh  # CC-CEDICT
+        focus = focus_words(q.tokens, chunk.title, sentences)
         out = []
         for j, sentence in enumerate(sentences):
             quote = sentence.rstrip(",;:，；：、— ")
             translation = translated.get(j, "")
+            own = set(tokenize(quote))
             words = (set(tokenize(quote)) | (set(tokenize(sentences[j - 1])) if j else set())) if same \
                 else set(tokenize(translation))
             sentence_cov = self.coverage(q.tokens, words, q.lang) if (same or translation) else 0.0
@@ -192,7 +208,6 @@ class Reader:
             if j and opens_with_anaphor(sentence):  # read with the sentence naming what "it" is
                 pair = vecs[j - 1].astype(np.float32) + vecs[j]
                 sim = max(sim, (sim + float(pair @ qvec) / (float(np.linalg.norm(pair)) + 1e-9)) / 2)
-            own = set(tokenize(quote))
             before = sentences[j - 1] if j else ""
             credit = bool(_CREDIT.search(quote))
             role = _ROLE.match(quote)
@@ -202,6 +217,7 @@ class Reader:
                 "typed_coverage": best_cov if typed else 0.0,
                 "untyped_coverage": best_cov if q.kind in ("number", "date") and not (typed or typed_tr) else 0.0,
                 "bigram_coverage": bigram_cov,
+                "focus_coverage": (len(focus & (own | set(tokenize(translation)))) / len(focus)) if focus else 0.0,
                 "passage_coverage": 0.5 if unreadable else passage_cov,
                 "carried_coverage": carried_cov, "no_coverage": float(passage_cov == 0 and not unreadable),
                 "missing_rare": 0.0 if unreadable else max(missing, default=0.0) / (rare or 1.0),

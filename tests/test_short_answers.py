@@ -47,3 +47,11 @@ def test_word_pairs_are_read_in_order_and_across_scripts():
     assert pairs_of("深中通道", "zh") <= pairs_of("臺灣的深中通道開通", "zh")
     assert pairs_of("臺灣", "zh") == pairs_of("台湾", "zh")  # traditional and simplified
     assert pairs_of("the capital of France", "en") == {("capit", "franc")}  # search tokens: stemmed, no stopwords
+
+
+def test_the_english_cards_publishing_line_answers_with_the_outlet_or_the_date_asked():
+    line = "Published by Bloomberg News on 2023-08-30 11:55."
+    assert short_span(line, parse_question("Which news organisation is the article by?", "en")) == "Bloomberg News"
+    assert short_span(line, parse_question("On what date was this item posted?", "en")) == "2023-08-30 11:55"
+    assert short_span("Published on 2025-03-06.", parse_question("Which paper published it?", "en")) == "2025-03-06"
+    assert short_span("翻译|蔡燕娣", parse_question("这篇稿件由谁翻译?", "zh")) == "蔡燕娣"
