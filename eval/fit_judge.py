@@ -11,7 +11,7 @@ The measured split is scored with the same judge() and compose() the assistant r
 used to fit.
 
     nice -n 10 env RAG_THREADS=1 python -m eval.fit_judge --work /tmp/fit-judge
-    python -m eval.fit_judge --work /tmp/fit-judge --cmrc-articles 200 --no-write   # refit, print, keep the JSON
+    python -m eval.fit_judge --work /tmp/fit-judge --no-write   # refit and print, keep the JSON as it is
 
 Sets: the shipped sets over one version of the bundled article asked in the other language (one-language),
 ../shared/corpus/real (+ real_qa.jsonl), ../shared/datasets/cmrc2018_dev.json (a sample of articles from
@@ -455,9 +455,9 @@ def _fmt(v) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--work", type=Path, default=Path("out/fit-judge"), help="where the eval indexes are kept")
-    p.add_argument("--cmrc-articles", type=int, default=200, help="CMRC articles indexed from each split")
-    p.add_argument("--sets", default="shipped,real,squad2,cmrc",
-                   help="comma-separated sets to use (also: one-language, not in the shipped fit)")
+    p.add_argument("--cmrc-articles", type=int, default=150, help="CMRC articles indexed from each split")
+    p.add_argument("--sets", default="shipped,real,squad2,cmrc,one-language",
+                   help="comma-separated sets to use (the shipped fit's by default)")
     p.add_argument("--model", choices=("linear", "trees"), default="linear",
                    help="logistic regressions (shipped: they won on the dev split) or gradient-boosted trees")
     p.add_argument("--no-write", action="store_true", help="print the scores, keep rag/data/judge.json as it is")
@@ -509,7 +509,8 @@ def main(argv: list[str] | None = None) -> int:
                            "label": "sentence: contains a gold answer; answered: the question is answerable "
                                     "(SQuAD 2.0 is_impossible, the sets' unanswerables and gold-removed asks are not)"},
             "embedder": get_embeddings(Settings.from_env().embeddings).model_id,  # the cosines it was fitted on
-            "command": "nice -n 10 env RAG_THREADS=1 python -m eval.fit_judge --work /tmp/fit-judge",
+            "command": f"nice -n 10 env RAG_THREADS=1 python -m eval.fit_judge --work /tmp/fit-judge "
+                       f"--cmrc-articles {args.cmrc_articles} --sets {args.sets} --model {args.model}",
             "date": datetime.date.today().isoformat(),
         }
         args.out.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
