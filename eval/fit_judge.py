@@ -99,7 +99,7 @@ def real_pages(work: Path) -> tuple[Assistant, list[Item]]:
         answers = row["answers"] if row.get("answerable", True) else []
         docs = docs_of[row["file"]]
         items.append(Item("real", splits[row["file"]], row["question"], answers, [], None, row.get("kind", ""),
-                          tuple(docs)))
+                          tuple(sorted(docs))))
     return kb, items
 
 
@@ -176,7 +176,7 @@ def cmrc(work: Path, n_articles: int) -> tuple[Assistant, list[Item]]:
         if titles & keep:
             gold = set(it["gold"])
             items.append(Item("cmrc", splits.get(next(iter(titles)), "dev"), it["question"], it["answers"], [],
-                              lambda c, gold=gold: c.doc_id in gold, "answerable", tuple(gold)))
+                              lambda c, gold=gold: c.doc_id in gold, "answerable", tuple(sorted(gold))))
     return kb, items
 
 
@@ -252,7 +252,7 @@ def fit(cases: list[Case], kind: str = "linear") -> tuple[JudgeModel, dict]:
     data = {"sentence_candidates": sum(len(c.candidates) for c in cases if c.answerable),
             "sentence_positives": int(sum(c.labels.sum() for c in cases if c.answerable)),
             "questions": {f"{s} ({v})": n for (s, v), n in sorted(_groups(cases).items())},
-            "per_set_limits": limits, "refused_out_of_fold": refused_at(cases, oof, threshold),
+            "per_set_limits": {k: round(v, 4) for k, v in limits.items()}, "refused_out_of_fold": refused_at(cases, oof, threshold),
             "out_of_fold_threshold": round(out_of_fold_threshold, 4)}
     return JudgeModel(sentence, answered, threshold, "fit"), data
 
@@ -386,13 +386,14 @@ def choose_threshold(cases: list[Case], answered: dict[int, float]) -> tuple[flo
     for c in cases:
         if c.answerable:
             best[c.item.set].append(answered[id(c)])
-    limits = {name: round(float(np.quantile(v, FALSE_ABSTENTIONS.get(name, DEFAULT_FALSE_ABSTENTIONS),
-                                            method="lower")), 4) for name, v in best.items() if v}
+    # unrounded: a threshold rounded up past the score that set it would refuse that question too
+    limits = {name: float(np.quantile(v, FALSE_ABSTENTIONS.get(name, DEFAULT_FALSE_ABSTENTIONS), method="lower"))
+              for name, v in best.items() if v}
     scores = np.concatenate([np.array(v) for v in best.values()])
     weights = np.concatenate([np.full(len(v), 1.0 / (len(v) * len(best))) for v in best.values()])
     order = np.argsort(scores)
     refused = np.cumsum(weights[order])  # weighted share refused when the threshold sits just above each score
-    limits["pooled"] = round(float(scores[order][int(np.searchsorted(refused, DEFAULT_FALSE_ABSTENTIONS))]), 4)
+    limits["pooled"] = float(scores[order][int(np.searchsorted(refused, DEFAULT_FALSE_ABSTENTIONS))])
     return min(v for k, v in limits.items() if k != "pooled"), limits
 
 
@@ -502,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
                      "FEATURES. answered: log-odds that the question is answered, over rag/judge.py "
                      "ABSTAIN_FEATURES; abstain below its threshold",
             "sentence": _weights(FEATURES, model.sentence),
-            "answered": {**_weights(ABSTAIN_FEATURES, model.answered), "threshold": round(model.threshold, 6),
+            "answered": {**_weights(ABSTAIN_FEATURES, model.answered), "threshold": model.threshold,
                          "threshold_rule": "highest threshold refusing at most 5% of every dev set's answerable "
                                            "questions (2% for CMRC)"},
             "trained_on": {"split": "dev (eval/splits.py)", **data, "cmrc_articles_per_split": args.cmrc_articles,

@@ -286,6 +286,10 @@ def test_the_threshold_keeps_every_sets_false_abstentions_within_its_limit():
     assert sum(scores[id(c)] < threshold for c in cmrc) <= 2 and sum(scores[id(c)] < threshold for c in real) <= 5
     assert refused_at(cases, scores, threshold) == {"cmrc (answerable)": 0.01, "real (answerable)": 0.01,
                                                     "real (unanswerable)": 1.0}
+    # the question whose score sets the threshold is kept, however many decimals its score has
+    fine = {k: v - 3.123456789 for k, v in scores.items()}
+    threshold, _ = choose_threshold(cases, fine)
+    assert sum(fine[id(c)] < threshold for c in cmrc) == 1 and fine[id(cmrc[1])] == threshold
     # folds follow articles: every question of one document lands in one fold
     assert len({article_fold(c) for c in real if c.item.docs == ("real-3",)}) == 1
     assert len({article_fold(c) for c in real}) > 1
