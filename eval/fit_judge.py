@@ -252,7 +252,8 @@ def fit(cases: list[Case], kind: str = "linear") -> tuple[JudgeModel, dict]:
     data = {"sentence_candidates": sum(len(c.candidates) for c in cases if c.answerable),
             "sentence_positives": int(sum(c.labels.sum() for c in cases if c.answerable)),
             "questions": {f"{s} ({v})": n for (s, v), n in sorted(_groups(cases).items())},
-            "per_set_limits": {k: round(v, 4) for k, v in limits.items()}, "refused_out_of_fold": refused_at(cases, oof, threshold),
+            "per_set_limits": {k: round(v, 4) for k, v in limits.items()},
+            "refused_out_of_fold": refused_at(cases, oof, threshold),
             "out_of_fold_threshold": round(out_of_fold_threshold, 4)}
     return JudgeModel(sentence, answered, threshold, "fit"), data
 
