@@ -191,9 +191,8 @@ class Reader:
         for j, sentence in enumerate(sentences):
             quote = sentence.rstrip(",;:，；：、— ")
             translation = translated.get(j, "")
-            own = set(tokenize(quote))
-            words = (set(tokenize(quote)) | (set(tokenize(sentences[j - 1])) if j else set())) if same \
-                else set(tokenize(translation))
+            own, translated_words = set(tokenize(quote)), set(tokenize(translation))
+            words = (own | (set(tokenize(sentences[j - 1])) if j else set())) if same else translated_words
             sentence_cov = self.coverage(q.tokens, words, q.lang) if (same or translation) else 0.0
             bridged_cov = 0.0 if same else self.coverage(q.tokens, set(tokenize(quote)), q.lang, rendered)
             best_cov = max(sentence_cov, bridged_cov)
@@ -217,7 +216,7 @@ class Reader:
                 "typed_coverage": best_cov if typed else 0.0,
                 "untyped_coverage": best_cov if q.kind in ("number", "date") and not (typed or typed_tr) else 0.0,
                 "bigram_coverage": bigram_cov,
-                "focus_coverage": (len(focus & (own | set(tokenize(translation)))) / len(focus)) if focus else 0.0,
+                "focus_coverage": len(focus & (own | translated_words)) / len(focus) if focus else 0.0,
                 "passage_coverage": 0.5 if unreadable else passage_cov,
                 "carried_coverage": carried_cov, "no_coverage": float(passage_cov == 0 and not unreadable),
                 "missing_rare": 0.0 if unreadable else max(missing, default=0.0) / (rare or 1.0),
