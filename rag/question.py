@@ -16,7 +16,10 @@ _ASKS = [
                           r"amount|latency|percentage|share)|\bwhat percentage|多少|几[个家只条座天年位名]|"
                           r"多大|多远|多久|多长|多高|多宽|多深|多快|几岁|规模|时延|比例|百分之|占比|\brate\b|\bpercentage\b|\bproportion\b|"
                           r"\bwhat (?:is|was|are|were) (?:the |its |their |[\w&.-]+'s )?(?:[\w-]+ ){0,2}?(?:price|cost|"
-                          r"revenue|population|valuation|budget|salary|turnover|profit)s?\b", re.I)),
+                          r"revenue|population|valuation|budget|salary|turnover|profit)s?\b|"
+                          # what a thing is sold for: "what does it sell for?", "what will it retail at?"
+                          r"\b(?:sells?|selling|sold|retails?|retailing|retailed|priced) (?:for|at)\b|"
+                          r"\bwhat (?:does|do|did|will|would) .{1,60}? cost\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\bwhat (year|month|date|day|time|hour)\b|\bat what (time|hour)\b|几点|"
                         r"\bwhich (year|month|date|day)\b|\bon what date\b|"
                         r"什么时候|何时|哪一?年|几月|哪个月|哪一天|哪天|什么时间|日期|星期几", re.I)),
@@ -85,7 +88,7 @@ _COUNTED_ZH = re.compile(r"(?:多少|几)([个家条只座亩辆吨台项名位�
 _RATE = re.compile(r"\brate\b|\bpercentage\b|\bproportion\b|\bshare of\b|比例|占比|百分比|[^频]率", re.I)
 _MEASURE_ASKED = [
     ("money", re.compile(r"\binvest|\bcost|\bspen[dt]|\bprice|\bworth|\bbudget|\brevenue|\bmoney\b|\bfunding\b|"
-                         r"\brais(?:e|ed|ing)\b|\bput (?:in|into)\b|\bsell for\b|投资|资金|钱|金额|花费|"
+                         r"\brais(?:e|ed|ing)\b|\bput (?:in|into)\b|\b(?:sells?|selling|sold|retails?|retailing|retailed) (?:for|at)\b|投资|资金|钱|金额|花费|"
                          r"成本|造价|融资|营收|收入|售价|价格", re.I)),
     ("people", re.compile(r"\bpopulation\b|人口", re.I)),
     ("rate", _RATE),

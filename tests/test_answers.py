@@ -306,6 +306,10 @@ def test_what_a_number_question_measures():
     assert measure_asked("韶关有多少人口？") == "people"
     assert measure_asked("入驻韶关的项目一共投了多少钱？") == "money"
     assert measure_asked("How much money did the fund raise?") == "money"
+    # what a thing sells for is a price, however the question is worded
+    for asked in ("Roughly what does the new phone sell for?", "What will it retail at?", "What did the ticket cost?"):
+        assert (question_kind(asked), measure_asked(asked)) == ("number", "money"), asked
+    assert measure_asked("How many units were sold for export?") is None
     text = "实现超过30%用电用水资源的节约，每年节水1.2万吨"
     assert not _counted_after(text, text.index("%"), ("吨", "水"))  # "30%…用水" is no tonnage
     assert _counted_after(text, text.index("万吨") + 1, ("吨", "水"))
