@@ -10,6 +10,7 @@ from index.text import Lang, chinese_names, numbers_in, tokenize
 
 # What kind of fact a question asks for. The patterns name question words and general classes of measured
 # things (prices, rates, populations), never a word of one article.
+_SOLD_FOR = r"\b(?:sells?|selling|sold|retails?|retailing|retailed|priced) (?:for|at)\b"  # what a thing sells for
 _ASKS = [
     ("number", re.compile(r"\bhow (many|much|far|long|large|big|low|high|old)\b|"
                           r"\bwhat (is|was) the (total|number|scale|size|one-way|"
@@ -17,8 +18,8 @@ _ASKS = [
                           r"多大|多远|多久|多长|多高|多宽|多深|多快|几岁|规模|时延|比例|百分之|占比|\brate\b|\bpercentage\b|\bproportion\b|"
                           r"\bwhat (?:is|was|are|were) (?:the |its |their |[\w&.-]+'s )?(?:[\w-]+ ){0,2}?(?:price|cost|"
                           r"revenue|population|valuation|budget|salary|turnover|profit)s?\b|"
-                          # what a thing is sold for: "what does it sell for?", "what will it retail at?"
-                          r"\b(?:sells?|selling|sold|retails?|retailing|retailed|priced) (?:for|at)\b|"
+                          # a price asked with a verb: "what does it sell for?", "what will it retail at?"
+                          rf"{_SOLD_FOR}|"
                           r"\bwhat (?:does|do|did|will|would) .{1,60}? cost\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\bwhat (year|month|date|day|time|hour)\b|\bat what (time|hour)\b|几点|"
                         r"\bwhich (year|month|date|day)\b|\bon what date\b|"
@@ -88,7 +89,8 @@ _COUNTED_ZH = re.compile(r"(?:多少|几)([个家条只座亩辆吨台项名位�
 _RATE = re.compile(r"\brate\b|\bpercentage\b|\bproportion\b|\bshare of\b|比例|占比|百分比|[^频]率", re.I)
 _MEASURE_ASKED = [
     ("money", re.compile(r"\binvest|\bcost|\bspen[dt]|\bprice|\bworth|\bbudget|\brevenue|\bmoney\b|\bfunding\b|"
-                         r"\brais(?:e|ed|ing)\b|\bput (?:in|into)\b|\b(?:sells?|selling|sold|retails?|retailing|retailed) (?:for|at)\b|投资|资金|钱|金额|花费|"
+                         r"\brais(?:e|ed|ing)\b|\bput (?:in|into)\b|"
+                         rf"{_SOLD_FOR}|投资|资金|钱|金额|花费|"
                          r"成本|造价|融资|营收|收入|售价|价格", re.I)),
     ("people", re.compile(r"\bpopulation\b|人口", re.I)),
     ("rate", _RATE),
