@@ -180,6 +180,20 @@ def cmrc(work: Path, n_articles: int) -> tuple[Assistant, list[Item]]:
     return kb, items
 
 
+def load_cases(work: Path, sets: list[str], cmrc_articles: int = 150) -> list[Case]:
+    """Every question of the named sets (both splits), asked up to the read stage; indexes kept under `work`."""
+    loaders = {"shipped": shipped, "real": real_pages, "squad2": squad2, "cmrc": lambda w: cmrc(w, cmrc_articles)}
+    cases: list[Case] = []
+    for name in sets:
+        if name == "one-language":
+            for kb, items in one_language(work):
+                cases += collect(kb, items, name)
+            continue
+        kb, items = loaders[name](work)
+        cases += collect(kb, items, name)
+    return cases
+
+
 def _mkdir(p: Path) -> Path:
     p.mkdir(parents=True, exist_ok=True)
     return p
@@ -383,19 +397,31 @@ def choose_threshold(cases: list[Case], answered: dict[int, float]) -> tuple[flo
     """The highest threshold that refuses at most 5% (CMRC: 2%) of every set's answerable questions, given each
     question's answered log-odds (by id(case)). Also reported: the threshold that refuses 5% of them pooled,
     every set weighing the same (a looser rule)."""
-    best: dict[str, list[float]] = defaultdict(list)
-    for c in cases:
-        if c.answerable:
-            best[c.item.set].append(answered[id(c)])
+    best = _answerable_scores(cases, answered)
     # unrounded: a threshold rounded up past the score that set it would refuse that question too
     limits = {name: float(np.quantile(v, FALSE_ABSTENTIONS.get(name, DEFAULT_FALSE_ABSTENTIONS), method="lower"))
               for name, v in best.items() if v}
+    limits["pooled"] = pooled_limit(cases, answered)
+    return min(v for k, v in limits.items() if k != "pooled"), limits
+
+
+def pooled_limit(cases: list[Case], answered: dict[int, float], rate: float = DEFAULT_FALSE_ABSTENTIONS) -> float:
+    """The highest threshold that refuses at most `rate` of the answerable questions pooled, every set weighing
+    the same (given each question's answered log-odds, by id(case))."""
+    best = _answerable_scores(cases, answered)
     scores = np.concatenate([np.array(v) for v in best.values()])
     weights = np.concatenate([np.full(len(v), 1.0 / (len(v) * len(best))) for v in best.values()])
     order = np.argsort(scores)
     refused = np.cumsum(weights[order])  # weighted share refused when the threshold sits just above each score
-    limits["pooled"] = float(scores[order][int(np.searchsorted(refused, DEFAULT_FALSE_ABSTENTIONS))])
-    return min(v for k, v in limits.items() if k != "pooled"), limits
+    return float(scores[order][int(np.searchsorted(refused, rate))])
+
+
+def _answerable_scores(cases: list[Case], answered: dict[int, float]) -> dict[str, list[float]]:
+    best: dict[str, list[float]] = defaultdict(list)
+    for c in cases:
+        if c.answerable:
+            best[c.item.set].append(answered[id(c)])
+    return best
 
 
 def score(cases: list[Case], model: JudgeModel) -> dict[tuple[str, str, str], dict]:
@@ -473,16 +499,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         print("refitting needs scikit-learn: pip install -e '.[dev]'", file=sys.stderr)
         return 2
-    loaders = {"shipped": shipped, "real": real_pages, "squad2": squad2,
-               "cmrc": lambda w: cmrc(w, args.cmrc_articles)}
-    cases: list[Case] = []
-    for name in args.sets.split(","):
-        if name == "one-language":
-            for kb, items in one_language(args.work):
-                cases += collect(kb, items, name)
-            continue
-        kb, items = loaders[name](args.work)
-        cases += collect(kb, items, name)
+    cases = load_cases(args.work, args.sets.split(","), args.cmrc_articles)
     dev = [c for c in cases if c.item.split == "dev"]
     measured = [c for c in cases if c.item.split == "measured"]
     model, data = fit(dev, args.model)

@@ -268,7 +268,7 @@ def test_the_judges_trees_score_as_scikit_learn_fitted_them_after_a_json_round_t
 def test_the_threshold_keeps_every_sets_false_abstentions_within_its_limit():
     import numpy as np
 
-    from eval.fit_judge import Case, Item, article_fold, choose_threshold, refused_at
+    from eval.fit_judge import Case, Item, article_fold, choose_threshold, pooled_limit, refused_at
 
     def case(name: str, n: int, answers=("x",)) -> Case:
         return Case(Item(name, "dev", f"{name} {n}?", list(answers), docs=(f"{name}-{n % 7}",)), "asked", None, [],
@@ -290,6 +290,10 @@ def test_the_threshold_keeps_every_sets_false_abstentions_within_its_limit():
     fine = {k: v - 3.123456789 for k, v in scores.items()}
     threshold, _ = choose_threshold(cases, fine)
     assert sum(fine[id(c)] < threshold for c in cmrc) == 1 and fine[id(cmrc[1])] == threshold
+    # pooled, every set weighing the same: at most 5% of the 200 answerable questions refused, the lowest first
+    pooled = pooled_limit(cases, scores)
+    refused = [c for c in real + cmrc if scores[id(c)] < pooled]
+    assert 8 <= len(refused) <= 10 and {scores[id(c)] for c in refused} <= {0.0, 1.0, 2.0, 3.0, 4.0}
     # folds follow articles: every question of one document lands in one fold
     assert len({article_fold(c) for c in real if c.item.docs == ("real-3",)}) == 1
     assert len({article_fold(c) for c in real}) > 1
