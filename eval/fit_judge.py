@@ -139,6 +139,43 @@ def one_language(work: Path) -> list[tuple[Assistant, list[Item]]]:
     return out
 
 
+def real_one_language(work: Path) -> list[tuple[Assistant, list[Item]]]:
+    """The real pages with one version indexed (every page's English in one index, every page's Chinese in
+    another), asked the questions written in the other language: evidence only a translation can be judged by,
+    from many articles. An answerable question counts only where the indexed version states one of its answers
+    (translations on these sites are abridged; a fact only the other version has is neither answerable there nor
+    known to be unanswerable). Questions about the page itself are left out (these indexes have no bylines)."""
+    from index.readers import read_source
+
+    pages, qa = SHARED / "corpus" / "real", SHARED / "corpus" / "real_qa.jsonl"
+    splits = real_page_splits(qa)
+    rows = [json.loads(line) for line in qa.read_text(encoding="utf-8").splitlines()]
+    out = []
+    for lang in ("en", "zh"):
+        texts: dict[str, str] = {}  # page file -> its version in `lang`
+        documents = []
+        for path in sorted(pages.glob("*.txt")):
+            versions = [a for a in read_source(path) if a.lang == lang]
+            if versions:
+                texts[path.name] = "\n\n".join(p.text for a in versions for p in a.paragraphs)
+                documents.append({"id": path.stem, "title": versions[0].title, "lang": lang,
+                                  "text": texts[path.name]})
+        source = _mkdir(work) / f"real-{lang}.jsonl"
+        source.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in documents), encoding="utf-8")
+        kb = _build([source], work / f"real-{lang}")
+        items = []
+        for row in rows:
+            if row["lang"] == lang or row.get("kind") == "meta" or row["file"] not in texts:
+                continue
+            answers = row["answers"] if row.get("answerable", True) else []
+            if answers and not contains_answer(texts[row["file"]], answers):
+                continue
+            items.append(Item("one-language", splits[row["file"]], row["question"], answers, [], None,
+                              row.get("kind", ""), (Path(row["file"]).stem,)))
+        out.append((kb, items))
+    return out
+
+
 def squad2(work: Path) -> tuple[Assistant, list[Item]]:
     path = SHARED / "datasets" / "squad2_dev_subset.json"
     data = load_squad([path])
@@ -185,8 +222,8 @@ def load_cases(work: Path, sets: list[str], cmrc_articles: int = 150) -> list[Ca
     loaders = {"shipped": shipped, "real": real_pages, "squad2": squad2, "cmrc": lambda w: cmrc(w, cmrc_articles)}
     cases: list[Case] = []
     for name in sets:
-        if name == "one-language":
-            for kb, items in one_language(work):
+        if name == "one-language":  # the bundled article's versions and the real pages', one indexed at a time
+            for kb, items in one_language(work) + real_one_language(work):
                 cases += collect(kb, items, name)
             continue
         kb, items = loaders[name](work)

@@ -40,10 +40,12 @@ from eval.fit_judge import (
 from rag.judge import JudgeModel
 
 
-def nested(dev: list[Case], rates: list[float], kind: str = "linear") -> dict[str, list[tuple[Case, bool]]]:
+def nested(dev: list[Case], rates: list[float], kind: str = "linear"
+           ) -> tuple[dict[str, list[tuple[Case, bool]]], dict[int, float]]:
     """rule -> (held-out case, refused) for every dev case, each fold scored by a model and a threshold chosen
-    without it."""
+    without it; and each case's held-out answered log-odds (by id(case))."""
     out: dict[str, list[tuple[Case, bool]]] = defaultdict(list)
+    held_scores: dict[int, float] = {}
     for f in range(FOLDS):
         train = [c for c in dev if article_fold(c) != f]
         held = [c for c in dev if article_fold(c) == f]
@@ -55,10 +57,25 @@ def nested(dev: list[Case], rates: list[float], kind: str = "linear") -> dict[st
         thresholds = {"in-sample": choose_threshold(train, in_sample)[0]}
         thresholds |= {f"out-of-fold {r:g}": pooled_limit(train, inner, r) for r in rates}
         scores = {id(c): _answered(c, model) for c in held}
+        held_scores |= scores
         print(f"fold {f}: {len(train)} fitted on, {len(held)} held; thresholds "
               + ", ".join(f"{k} {v:.2f}" for k, v in thresholds.items()), flush=True)
         for rule, t in thresholds.items():
             out[rule] += [(c, scores[id(c)] < t) for c in held]
+    return out, held_scores
+
+
+def separation(dev: list[Case], scores: dict[int, float]) -> dict[str, float]:
+    """set -> ROC AUC of the held-out answered log-odds, answerable against the rest: how well the judge ranks
+    questions of articles it was not fitted on, whatever the threshold."""
+    from sklearn.metrics import roc_auc_score
+
+    out = {}
+    for name in sorted({c.item.set for c in dev}):
+        group = [c for c in dev if c.item.set == name]
+        labels = [c.answerable for c in group]
+        if 0 < sum(labels) < len(labels):
+            out[name] = float(roc_auc_score(labels, [scores[id(c)] for c in group]))
     return out
 
 
@@ -84,7 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{SHARED} is missing: the real pages and datasets live there", file=sys.stderr)
         return 2
     dev = [c for c in load_cases(args.work, args.sets.split(","), args.cmrc_articles) if c.item.split == "dev"]
-    results = nested(dev, [float(r) for r in args.rates.split(",")], args.model)
+    results, scores = nested(dev, [float(r) for r in args.rates.split(",")], args.model)
+    auc = separation(dev, scores)
+    print("\nheld-out ROC AUC, answerable against the rest: "
+          + "  ".join(f"{k} {v:.3f}" for k, v in auc.items()) + f"  | mean {np.mean(list(auc.values())):.3f}")
     print("\nheld-out folds, % refused: answerable (false abstentions) / gold-removed and unanswerable")
     for rule, rows in results.items():
         t = table(rows)
