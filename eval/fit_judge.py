@@ -13,7 +13,8 @@ used to fit.
     nice -n 10 env RAG_THREADS=1 python -m eval.fit_judge --work /tmp/fit-judge
     python -m eval.fit_judge --work /tmp/fit-judge --no-write   # refit and print, keep the JSON as it is
 
-Sets: the shipped sets over one version of the bundled article asked in the other language (one-language),
+Sets: one-language (one version indexed, asked in the other language: the shipped sets over each version of
+the bundled article, and real_qa.jsonl's questions over every real page's English or Chinese version),
 ../shared/corpus/real (+ real_qa.jsonl), ../shared/datasets/cmrc2018_dev.json (a sample of articles from
 each split), ../shared/datasets/squad2_dev_subset.json, eval/qa.jsonl + holdout.jsonl (dev) and holdout2.jsonl
 (measured) over the bundled article. Splits come from eval/splits.py. Indexes are kept under --work.
