@@ -151,12 +151,13 @@ def real_one_language(work: Path) -> list[tuple[Assistant, list[Item]]]:
     pages, qa = SHARED / "corpus" / "real", SHARED / "corpus" / "real_qa.jsonl"
     splits = real_page_splits(qa)
     rows = [json.loads(line) for line in qa.read_text(encoding="utf-8").splitlines()]
+    read = {path: read_source(path) for path in sorted(pages.glob("*.txt"))}
     out = []
     for lang in ("en", "zh"):
         texts: dict[str, str] = {}  # page file -> its version in `lang`
         documents = []
-        for path in sorted(pages.glob("*.txt")):
-            versions = [a for a in read_source(path) if a.lang == lang]
+        for path, articles in read.items():
+            versions = [a for a in articles if a.lang == lang]
             if versions:
                 texts[path.name] = "\n\n".join(p.text for a in versions for p in a.paragraphs)
                 documents.append({"id": path.stem, "title": versions[0].title, "lang": lang,
@@ -439,14 +440,17 @@ def choose_threshold(cases: list[Case], answered: dict[int, float]) -> tuple[flo
     # unrounded: a threshold rounded up past the score that set it would refuse that question too
     limits = {name: float(np.quantile(v, FALSE_ABSTENTIONS.get(name, DEFAULT_FALSE_ABSTENTIONS), method="lower"))
               for name, v in best.items() if v}
-    limits["pooled"] = pooled_limit(cases, answered)
+    limits["pooled"] = _pooled(best, DEFAULT_FALSE_ABSTENTIONS)
     return min(v for k, v in limits.items() if k != "pooled"), limits
 
 
 def pooled_limit(cases: list[Case], answered: dict[int, float], rate: float = DEFAULT_FALSE_ABSTENTIONS) -> float:
     """The highest threshold that refuses at most `rate` of the answerable questions pooled, every set weighing
     the same (given each question's answered log-odds, by id(case))."""
-    best = _answerable_scores(cases, answered)
+    return _pooled(_answerable_scores(cases, answered), rate)
+
+
+def _pooled(best: dict[str, list[float]], rate: float) -> float:
     scores = np.concatenate([np.array(v) for v in best.values()])
     weights = np.concatenate([np.full(len(v), 1.0 / (len(v) * len(best))) for v in best.values()])
     order = np.argsort(scores)
