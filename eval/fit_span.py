@@ -2,9 +2,10 @@
 (English), and write rag/data/span.json.
 
 Each answerable dev question is paired with the sentence of its paragraph that holds the gold answer; every
-candidate span of that sentence is labelled by whether it is the best-F1 candidate (SQuAD F1 for English, CMRC's
-character F1 for Chinese). The variants below are compared by 4-fold cross-validation over dev articles; the
-winner is refitted on all dev questions. The measured halves are scored once, for the report, never chosen on.
+candidate span of that sentence is scored by its F1 against the gold answers (SQuAD F1 for English, CMRC's
+character F1 for Chinese), and three ways of learning from that (pointwise on the best candidate, pointwise on F1,
+a softmax over the sentence's candidates) are compared, each at several C, by 4-fold cross-validation over whole
+dev articles; the winner is refitted on all dev questions. The measured halves are scored once, for the report, never chosen on.
 
     python -m eval.fit_span                 # prints dev CV and measured figures, writes rag/data/span.json
     python -m eval.fit_span --no-write
@@ -41,7 +42,6 @@ LANG_OF_SET = {"cmrc": "zh", "squad2": "en", "real-zh": "zh", "real-en": "en"}
 class Example:
     set: str
     article: str
-    paragraph: int  # within the file: the fold unit of a set with fewer dev articles than folds
     split: str
     question: str
     answers: list[str]
@@ -58,7 +58,7 @@ def examples(name: str, path: Path, limit: int | None = None) -> list[Example]:
     out = []
     for article in articles:
         key = _article_key(article)
-        for n_paragraph, paragraph in enumerate(article.get("paragraphs") or []):
+        for paragraph in article.get("paragraphs") or []:
             context = paragraph.get("context") or ""
             sentences = split_sentences(context)
             for qa in paragraph.get("qas") or []:
@@ -82,7 +82,7 @@ def examples(name: str, path: Path, limit: int | None = None) -> list[Example]:
                 x = features(sentence, q, spans, rule, slot)
                 texts = [sentence[a:b] for a, b in spans]
                 f1 = np.array([em_f1(t, answers)[1] for t in texts])
-                out.append(Example(name, key, n_paragraph, split_of[key], q.text, answers, sentence, x, f1, texts,
+                out.append(Example(name, key, split_of[key], q.text, answers, sentence, x, f1, texts,
                                    em_f1(rule or sentence, answers)))
                 if limit and len(out) >= limit:
                     return out
@@ -117,7 +117,7 @@ def real_examples(path: Path = REAL_QA) -> list[Example]:
         if not spans:
             continue
         texts = [sentence[a:b] for a, b in spans]
-        out.append(Example(f"real-{lang}", row["file"], 0, split_of[row["file"]], q.text, answers, sentence,
+        out.append(Example(f"real-{lang}", row["file"], split_of[row["file"]], q.text, answers, sentence,
                            features(sentence, q, spans, rule, slot),
                            np.array([em_f1(t, answers)[1] for t in texts]), texts, em_f1(rule or sentence, answers)))
     return out
@@ -125,10 +125,13 @@ def real_examples(path: Path = REAL_QA) -> list[Example]:
 
 def fit(train: list[Example], rule: str = "best", c: float = 1.0) -> Linear:
     """rule "best": a candidate is positive when it has its question's best F1 (above 0); "soft": every
-    candidate is positive with weight F1 and negative with weight 1 - F1. Every question of a set weighs the
-    same however many candidates its sentence has (so a set weighs by its questions)."""
+    candidate is positive with weight F1 and negative with weight 1 - F1 (both pointwise logistic regression,
+    every question of a set weighing the same however many candidates its sentence has); "list": the candidates
+    of one sentence compete in a softmax, trained towards the best-F1 candidates (see `_listwise`)."""
     from eval.fit_judge import _logistic
 
+    if rule == "list":
+        return _listwise(train, c)
     x = np.vstack([e.x for e in train])
     w = np.concatenate([np.full(len(e.f1), 1.0 / len(e.f1)) for e in train])
     if rule == "best":
@@ -138,6 +141,38 @@ def fit(train: list[Example], rule: str = "best", c: float = 1.0) -> Linear:
     keep = np.concatenate([f1 > 0, f1 < 1])
     y = np.concatenate([np.ones(len(f1)), np.zeros(len(f1))]).astype(int)
     return _logistic(np.vstack([x, x])[keep], y[keep], np.concatenate([w * f1, w * (1 - f1)])[keep], c)
+
+
+def _listwise(train: list[Example], c: float) -> Linear:
+    """Softmax over each sentence's candidates (the model only ever picks the argmax within a sentence, so
+    this fits what is used): minimise C * sum over questions of the cross-entropy against a target spread
+    evenly over the best-F1 candidates, plus half the squared weights, on standardised features (scipy's
+    L-BFGS); the weights are folded back onto the raw features. A question whose candidates all score F1 0
+    teaches nothing and is left out. The intercept is 0: a softmax does not see it."""
+    from scipy.optimize import minimize
+
+    train = [e for e in train if e.f1.max() > 0]
+    x = np.vstack([e.x for e in train])
+    mu, sd = x.mean(axis=0), x.std(axis=0)
+    sd = np.where(sd > 0, sd, 1.0)
+    z = (x - mu) / sd
+    starts = np.cumsum([0] + [len(e.f1) for e in train])[:-1]
+    best = np.concatenate([(e.f1 >= e.f1.max() - 1e-9) for e in train]).astype(float)
+    target = best / np.repeat(np.add.reduceat(best, starts), [len(e.f1) for e in train])
+    sizes = np.array([len(e.f1) for e in train])
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        s = z @ w
+        top = np.repeat(np.maximum.reduceat(s, starts), sizes)
+        e = np.exp(s - top)
+        total = np.add.reduceat(e, starts)
+        log_p = s - top - np.repeat(np.log(total), sizes)
+        p = e / np.repeat(total, sizes)
+        value = -c * float(target @ log_p) + 0.5 * float(w @ w)
+        return value, c * (z.T @ (p - target)) + w
+
+    w = minimize(loss, np.zeros(z.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 2000}).x
+    return Linear(w / sd, 0.0)
 
 
 def evaluate(model: Linear, test: list[Example]) -> dict[str, dict[str, float]]:
@@ -157,14 +192,14 @@ def evaluate(model: Linear, test: list[Example]) -> dict[str, dict[str, float]]:
 
 
 def cross_validate(dev: list[Example], rule: str, c: float, folds: int = 4) -> dict:
-    """Folds by article; a set with fewer dev articles than folds (SQuAD's one dev article) folds by paragraph."""
-    few = {s for s in {e.set for e in dev} if len({e.article for e in dev if e.set == s}) < folds}
+    """Folds by article, whole articles only: a set with one dev article (SQuAD's) is scored by a model that
+    never saw it, as a reader's new article would be."""
+    units = sorted({(e.set, e.article) for e in dev})
+    fold_of = {a: i % folds for i, a in enumerate(units)}
 
     def unit(e: Example):
-        return (e.set, e.article, e.paragraph if e.set in few else 0)
+        return (e.set, e.article)
 
-    units = sorted({unit(e) for e in dev})
-    fold_of = {a: i % folds for i, a in enumerate(units)}
     scored = []
     for k in range(folds):
         train = [e for e in dev if fold_of[unit(e)] != k]
@@ -204,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         sets = {s for s, v in LANG_OF_SET.items() if v == lang}
         lang_dev = [e for e in dev if e.set in sets]
         variants = [(rule, c) for rule in ("best", "soft") for c in (0.01, 0.1, 1.0)]
+        variants += [("list", c) for c in (0.01, 0.03, 0.1, 0.3, 1.0)]
         results = {}
         for rule, c in variants:
             cv = cross_validate(lang_dev, rule, c)
@@ -224,12 +260,13 @@ def main(argv: list[str] | None = None) -> int:
                         "dev_cv": {f"{r}/C={cc}": v for (r, cc), v in results.items()}}
     if not args.no_write:
         payload = {
-            "model": "logistic regression: log-odds that a candidate span is the best short answer in the chosen "
-                     "sentence, over rag/span.py FEATURES; the highest-scored span is the short answer",
+            "model": "linear score over rag/span.py FEATURES of a candidate span of the chosen sentence (logistic "
+                     "log-odds for labels 'best'/'soft', softmax logits for 'list'); the highest-scored span is "
+                     "the short answer",
             "features": list(FEATURES),
             "languages": chosen,  # the sentence's language picks the model
             "trained_on": "dev split (eval/splits.py); label 'best': the best-F1 candidate; 'soft': F1 as the "
-                          "probability; label and C chosen by 4-fold CV over dev articles",
+                          "probability; 'list': a softmax over a sentence's candidates; label and C chosen by 4-fold CV over dev articles",
             "command": "python -m eval.fit_span",
             "date": datetime.date.today().isoformat(),
         }
