@@ -5,7 +5,8 @@ Each answerable dev question is paired with the sentence of its paragraph that h
 candidate span of that sentence is scored by its F1 against the gold answers (SQuAD F1 for English, CMRC's
 character F1 for Chinese), and three ways of learning from that (pointwise on the best candidate, pointwise on F1,
 a softmax over the sentence's candidates) are compared, each at several C, by 4-fold cross-validation over whole
-dev articles; the winner is refitted on all dev questions. The measured halves are scored once, for the report, never chosen on.
+dev articles; the winner is refitted on all dev questions. The measured halves are scored once, for the report,
+never chosen on.
 
     python -m eval.fit_span                 # prints dev CV and measured figures, writes rag/data/span.json
     python -m eval.fit_span --no-write
@@ -266,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
             "features": list(FEATURES),
             "languages": chosen,  # the sentence's language picks the model
             "trained_on": "dev split (eval/splits.py); label 'best': the best-F1 candidate; 'soft': F1 as the "
-                          "probability; 'list': a softmax over a sentence's candidates; label and C chosen by 4-fold CV over dev articles",
+                          "probability; 'list': a softmax over a sentence's candidates; label and C chosen by "
+                          "4-fold CV over dev articles",
             "command": "python -m eval.fit_span",
             "date": datetime.date.today().isoformat(),
         }

@@ -4,8 +4,9 @@ Every run of up to a few words of the sentence that stays inside one clause is a
 where it stands against the question's words (next to them, between them, where the question has its question
 word), what it is (a number, a date, a name, a title, a noun phrase) and what the typed rules of `rag.compose`
 would take; a linear model fitted on the dev halves of CMRC 2018, SQuAD 2.0 and the real pages (`python -m
-eval.fit_span`, weights in rag/data/span.json; as shipped, a softmax over each sentence's candidates) scores them and the best one is the short answer. The sentence stays the cited
-answer; this only picks the words of it that answer the question.
+eval.fit_span`, weights in rag/data/span.json; as shipped, a softmax over each sentence's candidates) scores
+them and the best one is the short answer. The sentence stays the cited answer; this only picks the words of it
+that answer the question.
 """
 
 from __future__ import annotations
