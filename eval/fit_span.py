@@ -136,7 +136,7 @@ def fit(train: list[Example], rule: str = "best", c: float = 1.0) -> Linear:
     x = np.vstack([e.x for e in train])
     w = np.concatenate([np.full(len(e.f1), 1.0 / len(e.f1)) for e in train])
     if rule == "best":
-        y = np.concatenate([(e.f1 >= e.f1.max() - 1e-9) & (e.f1.max() > 0) for e in train]).astype(int)
+        y = np.concatenate([_best(e) & (e.f1.max() > 0) for e in train]).astype(int)
         return _logistic(x, y, w, c)
     f1 = np.concatenate([e.f1 for e in train])
     keep = np.concatenate([f1 > 0, f1 < 1])
@@ -157,10 +157,10 @@ def _listwise(train: list[Example], c: float) -> Linear:
     mu, sd = x.mean(axis=0), x.std(axis=0)
     sd = np.where(sd > 0, sd, 1.0)
     z = (x - mu) / sd
-    starts = np.cumsum([0] + [len(e.f1) for e in train])[:-1]
-    best = np.concatenate([(e.f1 >= e.f1.max() - 1e-9) for e in train]).astype(float)
-    target = best / np.repeat(np.add.reduceat(best, starts), [len(e.f1) for e in train])
     sizes = np.array([len(e.f1) for e in train])
+    starts = np.cumsum(sizes) - sizes
+    best = np.concatenate([_best(e) for e in train]).astype(float)
+    target = best / np.repeat(np.add.reduceat(best, starts), sizes)
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         s = z @ w
@@ -174,6 +174,11 @@ def _listwise(train: list[Example], c: float) -> Linear:
 
     w = minimize(loss, np.zeros(z.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 2000}).x
     return Linear(w / sd, 0.0)
+
+
+def _best(e: Example) -> np.ndarray:
+    """Which of a question's candidates have its best F1."""
+    return e.f1 >= e.f1.max() - 1e-9
 
 
 def evaluate(model: Linear, test: list[Example]) -> dict[str, dict[str, float]]:
@@ -197,14 +202,10 @@ def cross_validate(dev: list[Example], rule: str, c: float, folds: int = 4) -> d
     never saw it, as a reader's new article would be."""
     units = sorted({(e.set, e.article) for e in dev})
     fold_of = {a: i % folds for i, a in enumerate(units)}
-
-    def unit(e: Example):
-        return (e.set, e.article)
-
     scored = []
     for k in range(folds):
-        train = [e for e in dev if fold_of[unit(e)] != k]
-        test = [e for e in dev if fold_of[unit(e)] == k]
+        train = [e for e in dev if fold_of[e.set, e.article] != k]
+        test = [e for e in dev if fold_of[e.set, e.article] == k]
         model = fit(train, rule, c)
         scored += [(e, int(np.argmax(model(e.x)))) for e in test]
     out: dict[str, list] = {}
