@@ -28,7 +28,7 @@ from rag.followup import check_history, resolve
 from rag.generate import Passage, chat_model_from_settings, check_citations, generate
 from rag.judge import JudgeModel, judge
 from rag.question import Question, parse_question
-from rag.read import READ_DEPTH, Reader
+from rag.read import READ_HITS, Reader
 from rag.retrieve import Filters, Hit, HybridSearcher, KnowledgeBaseRetriever
 from rag.settings import Settings
 from rag.types import Answer, Citation, Context
@@ -199,7 +199,7 @@ class Assistant(Runnable[Any, Answer]):
         """The hybrid search's hits for the searched text, and the query vector (the reader compares sentences
         with it)."""
         qvec = self.embedder.encode_query(q.searched)
-        hits = self.searcher.search_vector(qvec, q.searched, q.lang, k=max(k, READ_DEPTH), filters=filters,
+        hits = self.searcher.search_vector(qvec, q.searched, q.lang, k=max(k, READ_HITS), filters=filters,
                                            extra_terms=list(q.carried), meta=q.meta,
                                            asked=q.asked_lang)
         return hits, qvec

@@ -28,7 +28,6 @@ from rag.question import META_WORDS, Question, events_in
 from rag.retrieve import Hit
 
 READ_HITS = 4  # passages read per question (plus the translations of the top two)
-READ_DEPTH = READ_HITS + 1  # hits retrieved for reading: the next one is read when it is the other version's
 
 # The judge's inputs, in order. rag/data/judge.json names the same features with their fitted weights.
 FEATURES = (
@@ -144,22 +143,13 @@ class Reader:
              allowed: np.ndarray | None = None) -> list[Candidate]:
         """Candidates from the top hits and the translations of the top two, in passage order. `allowed`: the
         rows the question's filters leave (None: all)."""
-        pool = self.with_counterparts(self.reading(hits), qvec, allowed)
+        pool = self.with_counterparts(hits[:READ_HITS], qvec, allowed)
         rare = max((self.idf(t, q.lang) for t in q.tokens if t not in META_WORDS), default=1.0)
         asked_pairs = pairs_of(WH_ZH.sub(" ", q.searched) if q.lang == "zh" else q.searched, q.lang)
         out: list[Candidate] = []
         for rank, hit in enumerate(pool):
             out += self._read_passage(q, hit, rank, qvec, rare, asked_pairs)
         return out
-
-    @staticmethod
-    def reading(hits: list[Hit]) -> list[Hit]:
-        """The hits read: the first READ_HITS, and the next one when it is in a language none of them is in.
-        The two versions of an article are not always translations of each other, so a fact may be only in the
-        version the top hits are not in; retrieval keeps a rank for that version (`other_version_slot`)."""
-        read = hits[:READ_HITS]
-        langs = {h.chunk.lang for h in read}
-        return read + [h for h in hits[READ_HITS:READ_DEPTH] if h.chunk.lang not in langs]
 
     def with_counterparts(self, hits: list[Hit], qvec: np.ndarray, allowed: np.ndarray | None = None) -> list[Hit]:
         """The hits, then the translations of the top two: the fact may be only in the other version (unless

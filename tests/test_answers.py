@@ -392,21 +392,3 @@ def test_an_attribute_stated_after_the_lead_sentence_is_quoted_not_the_lead(tmp_
     kb = Assistant.build([page], index_dir=tmp_path / "kb")
     answer = kb.ask("黑尾锦鲤的尾鳍是什么颜色？")
     assert not answer.abstained and "深黑色" in answer.text
-
-
-def test_the_hit_after_the_read_ones_is_read_when_it_is_the_version_they_are_not_in(kb):
-    # the two versions are not always translations of each other: retrieval keeps a rank for the other version
-    # (other_version_slot), and the reader reads that passage too, but not a fifth passage of a language it reads
-    from rag.read import READ_HITS, Reader
-
-    q = kb.analyse("韶关规划建设多少个标准机架？", [])
-    hits, _ = kb.retrieve(q, 20)
-    zh = [h for h in hits if h.chunk.lang == "zh"]
-    en = [h for h in hits if h.chunk.lang == "en"]
-    assert len(zh) > READ_HITS and en
-    assert Reader.reading(zh[:READ_HITS] + en[:1] + zh[READ_HITS:]) == zh[:READ_HITS] + en[:1]
-    assert Reader.reading(zh[: READ_HITS + 1]) == zh[:READ_HITS]
-    mixed = zh[: READ_HITS - 1] + en[:2]
-    assert Reader.reading(mixed) == mixed[:READ_HITS]
-    # the fifth passage is retrieved whatever k the asker wants shown
-    assert len(kb.retrieve(q, 1)[0]) > READ_HITS
