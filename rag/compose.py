@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from index.card import as_written
 from index.text import CJK, numbers_in, stem, tokenize
 from rag.facts import DATE, ERA, FUNCTION_EN, UNIT, WH_ZH, counted_after, measured_at, new_names, respective_pairs
 from rag.judge import Judgement
@@ -118,9 +119,9 @@ def card_value(quote: str, q: Question) -> str | None:
     """A document card line's value: "翻译|盛嘉" -> "盛嘉"; "Published by X on D." -> D for a date question, else X."""
     line = quote.strip()
     if published := _PUBLISHED.fullmatch(line):
-        return published["date"] if q.kind == "date" else published["outlet"] or published["date"]
+        return published["date"] if q.kind == "date" else as_written(published["outlet"] or "") or published["date"]
     if credit := _CREDIT.fullmatch(line):
-        return credit.group(2).strip().rstrip("。.;；")
+        return as_written(credit.group(2).strip().rstrip("。.;；"))
     return None
 
 

@@ -59,7 +59,7 @@ def test_bundled_article_has_a_document_card_in_each_language(bundled_store):
     cards = {c.lang: c for c in bundled_store.chunks() if is_card(c)}
     assert cards["en"].chunk_id == f"{EN}:card" and cards["zh"].chunk_id == f"{ZH}:card"
     assert "Published by 羊城晚报-云上岭南 on 2025-03-06 23:14." in cards["en"].sentence_texts()
-    assert "Translator | 盛嘉" in cards["en"].sentence_texts()
+    assert "Translator | 盛嘉 (Sheng Jia)" in cards["en"].sentence_texts()
     assert "翻译|盛嘉" in cards["zh"].sentence_texts()
     assert "发表时间：2025-03-06 23:14。" in cards["zh"].sentence_texts()
 

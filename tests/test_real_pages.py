@@ -180,7 +180,7 @@ def test_rag_index_says_what_it_set_apart_and_links_cards_and_pairs(rag, tmp_pat
     chunks = {c.chunk_id: c for c in store.chunks()}
     assert not any("Quando chega" in c.text or "pincelada" in c.text for c in chunks.values())
     card = chunks["ysln-2024-12-06-53105594-en:card"]
-    assert "Translator | 李玉凡" in card.sentence_texts()
+    assert "Translator | 李玉凡 (Li Yufan)" in card.sentence_texts()
     assert card.counterparts == ("ysln-2024-12-06-53105594-zh:card",)
     for i in range(5):  # the layout's pairs, confirmed by the embeddings
         assert chunks[f"kekenet-201501-354171-en:p{i}"].counterparts == (f"kekenet-201501-354171-zh:p{i}",)
