@@ -53,6 +53,21 @@ _EVENTS = {
                            re.I),
 }
 
+# The roles of a byline or credit line, in either language: "Who did the final review?" is answered by the line
+# "终审|程敏苏" or "Final review | 程敏苏", "the chief planner" by "Planning | …" (a planner plans).
+_ROLES = {
+    "author": re.compile(r"\b(?:authors?|authored|wr[io]te|written|writers?|byline|reporters?|reported by|"
+                         r"correspondents?)\b|作者|记者|撰稿|撰文|^文$", re.I),
+    "translator": re.compile(r"\btranslat\w*|翻译|译者|^译$", re.I),
+    "editor": re.compile(r"\b(?:edit|edited|editing|editors?)\b|编辑|责编|编审", re.I),
+    "proofreading": re.compile(r"\bproof-?read\w*|\bcopy[- ]?edit\w*|审校|校对", re.I),
+    "final review": re.compile(r"\b(?:final )?review(?:s|ed|er|ing)?\b|终审", re.I),
+    "planning": re.compile(r"\bplan(?:s|ned|ner|ners|ning)?\b|策划|统筹", re.I),
+    "supervision": re.compile(r"\bsupervis\w*|\bproducers?\b|\bproduced by\b|监制|出品", re.I),
+    "photo": re.compile(r"\bphoto\w*|\bpictures?\b|\bimages?\b|摄影|拍摄|^图$", re.I),
+    "video": re.compile(r"\bvideos?\b|\bfilm(?:ed|ing)?\b|视频|摄像", re.I),
+}
+
 # Question words and sentence openers: capitalised because of where they stand, not because they name anything.
 NOT_NAMES = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were", "do",
              "does", "did", "the", "in", "on", "by", "and", "apart", "roughly", "name", "tell", "ai", "i", "english",
@@ -122,6 +137,7 @@ class Question:
     carried: tuple[str, ...] = ()  # tokens borrowed from an earlier turn (empty for a standalone question)
     asks_total: bool = False  # "what is the total investment": a total answers it
     meta: bool = False  # asks about the document (author, source, version) rather than what it says
+    roles: frozenset[str] = frozenset()  # the credit roles it asks about ("translator", "final review", ...)
     preferred: Lang | None = None  # the language the caller asked the answer in, when it was not "auto"
 
     @property
@@ -145,12 +161,18 @@ def parse_question(text: str, lang: Lang, *, searched: str | None = None, carrie
         numbers=tuple(v for _, _, v in numbers_in(searched)),
         events=frozenset(events_in(searched)) if kind in ("date", "number") else frozenset(),
         tokens=tuple(tokenize(searched)), carried=tuple(carried), asks_total=bool(_TOTAL.search(searched)),
-        meta=about_document(searched), preferred=preferred)
+        meta=about_document(searched), roles=credit_roles(searched) if about_document(searched) else frozenset(),
+        preferred=preferred)
 
 
 def about_document(question: str) -> bool:
     """Whether the question asks about the document (its credits, outlet, publication, headline)."""
     return bool(_META.search(question))
+
+
+def credit_roles(text: str) -> frozenset[str]:
+    """The credit roles a question asks about, or a credit line's label names ("Final review", "策划")."""
+    return frozenset(role for role, pattern in _ROLES.items() if pattern.search(text.strip()))
 
 
 def question_kind(question: str) -> str | None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.align import SENTENCE_MOVES, align_paragraphs
+from index.card import as_written, is_card
 from index.dictionary import bridge
 from index.store import Store
 from index.text import CJK, numbers_in, simplified, tokenize, well_known_place
@@ -24,7 +25,7 @@ from rag.facts import (
     says_name,
     total_for_others,
 )
-from rag.question import META_WORDS, Question, events_in
+from rag.question import META_WORDS, Question, credit_roles, events_in
 from rag.retrieve import Hit
 
 READ_HITS = 4  # passages read per question (plus the translations of the top two)
@@ -72,7 +73,7 @@ FEATURES = (
     "fragment",  # under 25 characters and not a credit line: a heading or a piece cut off by the splitter
     "meta",  # the question asks about the document (author, source, credits)
     "credit_line",  # the sentence is a credit line ("文|…", "Source: …")
-    "credit_role_match",  # ... whose role ("Editor", "翻译") is a word of the question
+    "credit_role_match",  # ... whose role ("Editor", "翻译") is a word of the question or the role it asks about
     "title_line",  # the document card's title line ("Title: …", "标题：…", "Chinese title: …")
 )
 _CREDIT = re.compile(r"[|｜]|^(?:source|by|photo|editor|reporter|translat\w*|来源|作者|记者|编辑|责编|摄影|翻译|策划)\b"
@@ -187,11 +188,14 @@ class Reader:
                             if not set(tokenize(n)) <= context_tokens and n not in context_text)
         rendered = None if same else bridge().zh_to_en if q.lang == "zh" else bridge().en_to_zh  # CC-CEDICT
         focus = focus_words(q.tokens, chunk.title, sentences)
+        card = is_card(chunk)
         out = []
         for j, sentence in enumerate(sentences):
             quote = sentence.rstrip(",;:，；：、— ")
+            written = as_written(quote) if card else quote  # a card line as the page gives it, renderings off
             translation = translated.get(j, "")
             own, translated_words = set(tokenize(quote)), set(tokenize(translation))
+            plain = own if written is quote else set(tokenize(written))
             words = (own | (set(tokenize(sentences[j - 1])) if j else set())) if same else translated_words
             sentence_cov = self.coverage(q.tokens, words, q.lang) if (same or translation) else 0.0
             bridged_cov = 0.0 if same else self.coverage(q.tokens, set(tokenize(quote)), q.lang, rendered)
@@ -239,10 +243,11 @@ class Reader:
                 "unwanted_language": float(q.asked_lang != q.lang and chunk.lang != q.asked_lang),
                 "renders_names": float(q.asked_lang != q.lang and renders(translation, q)),
                 "new_names": float(typed if q.kind in ("who", "place", "name") else bool(new_names(quote, q, False))),
-                "new_words": len(own - set(q.tokens)) / max(1, len(own)),
-                "log_length": math.log1p(len(quote)), "meta": float(q.meta),
-                "credit_line": float(credit), "fragment": float(len(quote) < 25 and not credit),
-                "credit_role_match": float(bool(role) and bool(set(tokenize(role.group(1))) & set(q.tokens))),
+                "new_words": len(plain - set(q.tokens)) / max(1, len(plain)),
+                "log_length": math.log1p(len(written)), "meta": float(q.meta),
+                "credit_line": float(credit), "fragment": float(len(written) < 25 and not credit),
+                "credit_role_match": float(bool(role) and bool(set(tokenize(role.group(1))) & set(q.tokens)
+                                                                or q.roles & credit_roles(role.group(1)))),
                 "title_line": float(bool(_TITLE_LINE.match(quote))),
             }
             out.append(Candidate(hit, rank, quote, before, translation, typed, context_tokens, context_text,

@@ -392,3 +392,15 @@ def test_an_attribute_stated_after_the_lead_sentence_is_quoted_not_the_lead(tmp_
     kb = Assistant.build([page], index_dir=tmp_path / "kb")
     answer = kb.ask("黑尾锦鲤的尾鳍是什么颜色？")
     assert not answer.abstained and "深黑色" in answer.text
+
+
+def test_credit_roles_are_one_class_in_both_languages_whatever_the_word_form():
+    from rag.question import credit_roles, parse_question
+
+    assert parse_question("Who is credited as the chief planner of the report?", "en").roles == {"planning"}
+    assert credit_roles("Planning") == credit_roles("策划") == {"planning"}
+    assert credit_roles("Final review") == credit_roles("终审") == {"final review"}
+    assert credit_roles("Proofreading") == credit_roles("审校") == {"proofreading"}
+    assert parse_question("这篇报道的记者是谁？", "zh").roles == {"author"}
+    # not a question about the document: its words name no credit role
+    assert parse_question("How many reviews did the film get?", "en").roles == frozenset()

@@ -93,3 +93,24 @@ def test_an_english_question_about_a_chinese_credit_is_answered_in_english_quoti
     assert answer.short == "李玉凡"  # the short answer quotes the page
     chinese = kb.ask("这篇稿件由谁翻译？")
     assert chinese.short == "李玉凡" and "Li Yufan" not in chinese.text
+
+
+@pytest.fixture(scope="module")
+def credited(tmp_path_factory):
+    """A knowledge base of one real page whose Chinese credit lines name a translator, a proofreader and a
+    final reviewer (three roles, three names)."""
+    from rag import Assistant
+
+    folder = tmp_path_factory.mktemp("credits")
+    shutil.copy(REAL / "ysln-2024-10-25-53012008.txt", folder)
+    return Assistant.build([folder], folder / "kb")
+
+
+@needs_real
+@pytest.mark.parametrize(("question", "name"), [("Who proofread the piece?", "罗洁"),
+                                                ("Who did the final review of the piece?", "程敏苏"),
+                                                ("这篇稿件的终审是谁？", "程敏苏"),
+                                                ("Who translated it?", "蔡燕娣")])
+def test_each_credit_role_is_answered_by_its_own_line(credited, question, name):
+    answer = credited.ask(question)
+    assert not answer.abstained and answer.short == name, answer.text
