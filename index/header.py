@@ -38,6 +38,23 @@ class Item:
 # ---------------------------------------------------------------- the header
 
 
+_KICKER = re.compile(r"^\s*([^丨|｜\n]{2,40}?)\s*[丨|｜]\s*(?=\S)")
+
+
+def split_kicker(text: str, lang: str | None) -> tuple[str, str] | None:
+    """A column label glued before a paragraph's first sentence ("City Life | At 5 a.m. in early winter, …",
+    "Lingnan:Beauty Beyond Borders|In winter, …"): the label and the paragraph without it. None for anything
+    else: a credit line (its value is a name, not sentences), a table row (more bars), a short line."""
+    m = _KICKER.match(text)
+    if not m or "\n" in text:
+        return None
+    label, rest = m.group(1).strip(), text[m.end():].strip()
+    if re.search(r"[丨|｜]", rest) or len(rest) < 60 or not re.search(r"[.。!?！？]", rest) \
+            or not is_heading(label, lang):
+        return None
+    return label, rest
+
+
 def clean_title(text: str) -> str:
     """A headline without its column tag (【大美广东】), a label in the other language (英语新闻丨), a site suffix."""
     text = _COLUMN_TAG.sub("", text).strip().lstrip("#").strip()

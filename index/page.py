@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from index import meta as M
-from index.header import BULLET, CJK, END, Item, clean_title, find_titles, header_furniture, is_heading
+from index.header import BULLET, CJK, END, Item, clean_title, find_titles, header_furniture, is_heading, split_kicker
 from index.langid import NAMES, identify, paragraph_languages
 
 _SOFT_END = re.compile(r"[,，、(（“\"'‘-]$|\b(and|or|of|the|a|an|to|in|on|for|with|by|at|from|as|that|which|"
@@ -190,10 +190,15 @@ def read_page(text: str) -> Page:
             continue
         if it.kind == "text" and it.lang == "zh" and len(paras) < 3 and not metadata.get("authors"):
             _merge(metadata, M.dateline(it.text))
-        if it.kind == "text" and (it.fields.get("md") or is_heading(it.text, it.lang)):
+        text = it.text
+        if it.kind == "text" and (kicker := split_kicker(text, it.lang)):  # "City Life | At 5 a.m. …"
+            headings[it.lang].add(len(paras))
+            paras.append(kicker[0])
+            text = kicker[1]
+        elif it.kind == "text" and (it.fields.get("md") or is_heading(text, it.lang)):
             headings[it.lang].add(len(paras))
         position[i] = (it.lang, len(paras))
-        paras.append(it.text)
+        paras.append(text)
     _merge_credits(metadata, credits)
     other = metadata.pop("title_other", None)
     if other and (lang := identify(other) or ("zh" if CJK.search(other) else "en")) in ("en", "zh"):

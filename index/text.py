@@ -46,6 +46,10 @@ _ABBREVIATIONS = {
 # A sentence ends at Chinese 。！？； (plus closing quotes), or at . ! ? followed by space and a capital/CJK/quote.
 _ZH_END = re.compile(r"[。！？；!?][”’」』）)]*")
 _EN_END = re.compile(r"[.!?][\"'”’)]*(?=\s+[\"'“‘(]?[A-Z0-9\u4e00-\u9fff]|\s*$)")
+# A stop with no space after it, between a lower-case word and a capitalised one: pages that lost the space
+# between two sentences ("…delays for the project.The single-aisle C919 flew…"). "U.S.The" and "Mr.Smith" are
+# left alone (no two lower-case letters before the stop), abbreviations as above.
+_GLUED_END = re.compile(r"(?<=[a-z]{2})[.!?](?=[A-Z][a-z])")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -57,7 +61,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     for line in re.finditer(r"[^\n]+", text):
         start, body = line.start(), line.group()  # group() copies: take it once per line, not per sentence
         cuts = [m.end() for m in _ZH_END.finditer(body)]
-        for m in _EN_END.finditer(body):
+        for m in (*_EN_END.finditer(body), *_GLUED_END.finditer(body)):
             # Only the word before the stop decides (abbreviation, initial, unit), so look at a bounded window:
             # searching the whole prefix at every stop made a long line quadratic.
             before = body[max(0, m.start() + 1 - _WINDOW) : m.start() + 1]

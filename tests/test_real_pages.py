@@ -184,3 +184,21 @@ def test_rag_index_says_what_it_set_apart_and_links_cards_and_pairs(rag, tmp_pat
     assert card.counterparts == ("ysln-2024-12-06-53105594-zh:card",)
     for i in range(5):  # the layout's pairs, confirmed by the embeddings
         assert chunks[f"kekenet-201501-354171-en:p{i}"].counterparts == (f"kekenet-201501-354171-zh:p{i}",)
+
+
+def test_a_column_label_glued_before_the_first_sentence_heads_the_paragraph():
+    en, _ = read("ysln-2024-12-06-53105594.txt")
+    first = en.paragraphs[0]
+    assert first.section == "City Life" and first.text.startswith("At 5 a.m. in early winter")
+    en, _ = read("ysln-2025-12-31-53885561.txt")  # no space around the bar
+    assert en.paragraphs[0].section == "Lingnan:Beauty Beyond Borders"
+
+
+def test_credit_lines_and_table_rows_are_not_column_labels():
+    from index.header import split_kicker
+
+    assert split_kicker("Translator | 李玉凡", "en") is None
+    assert split_kicker("翻译|蔡燕娣", "zh") is None
+    assert split_kicker("Year | Exports | Imports | Balance of trade in billions of dollars, by quarter.", "en") is None
+    sentence = "At 5 a.m. in early winter, the mountains of northern Guangdong are cold."
+    assert split_kicker(f"City Life | {sentence}", "en") == ("City Life", sentence)

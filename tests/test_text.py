@@ -26,6 +26,16 @@ def test_chinese_closing_quote_stays_with_its_sentence():
     assert sentences("他说：“项目已经开工。”随后离开了现场。") == ["他说：“项目已经开工。”", "随后离开了现场。"]
 
 
+def test_a_stop_with_the_space_after_it_lost_still_ends_a_sentence():
+    """Real pages lose the space between sentences (../shared/corpus/real/ft-csccsc-001099780.txt)."""
+    assert sentences("after years of delays for the project.The single-aisle C919 flew on Sunday.") == [
+        "after years of delays for the project.", "The single-aisle C919 flew on Sunday."]
+    assert sentences("Have you heard of it?Come and see!") == ["Have you heard of it?", "Come and see!"]
+    # not a lost space: initials, abbreviations, domain names
+    assert sentences("He met Mr.Smith of the U.S.Navy at example.com today.") == [
+        "He met Mr.Smith of the U.S.Navy at example.com today."]
+
+
 def test_english_abbreviations_do_not_end_a_sentence():
     text = "Mr. Li met U.S. investors in Shenzhen. They discussed chips, e.g. GPUs and NPUs, for hours. It went well."
     assert sentences(text) == [
