@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.text import numbers_in
+from index.text import CJK, numbers_in
 from rag.errors import ConfigError
 from rag.question import Question
 from rag.read import FEATURES, Candidate
@@ -197,9 +197,26 @@ def judge(q: Question, candidates: list[Candidate], model: JudgeModel | None = N
     ranked = tuple(candidates[i] for i in order)
     scores = tuple(float(raw[i]) for i in order)
     score = model.answered_score(ranked, scores)
+    if q.asks_title and (headline := _headline(q, ranked)):
+        return Judgement(ranked, scores, score, False, (headline,))
     if score < model.threshold + shift:
         return Judgement(ranked, scores, score, True, ())
     return Judgement(ranked, scores, score, False, tuple(_chosen(q, ranked, scores)))
+
+
+def _headline(q: Question, ranked: tuple[Candidate, ...]) -> Candidate | None:
+    """For a question that asks for the document's headline: the title line of a document card ("Title: …",
+    "英文标题：…") giving it in the version asked about, from the asker's language's card first. None when no
+    card read says it; a headline in the other language answers only a question that did not ask for a version.
+    This is a rule about what the question asks, not a weight: the judge's fit has no headline question to
+    learn from (its title-line weight is fitted on the credit and date questions that title lines do not answer)."""
+    lines = [c for c in ranked if c.feature("title_line")]
+    wanted = [c for c in lines if ("zh" if CJK.search(c.quote.split(":", 1)[-1].split("：", 1)[-1]) else "en")
+              == q.asked_lang]
+    if not wanted and q.asked_lang != q.lang:
+        return None
+    pool = wanted or lines
+    return next((c for c in pool if c.lang == q.answer_lang), pool[0] if pool else None)
 
 
 def _chosen(q: Question, ranked: tuple[Candidate, ...], scores: tuple[float, ...]) -> list[Candidate]:

@@ -91,8 +91,14 @@ _META = re.compile(r"\b(authors?|byline|copyright|credited|credits?|publish\w*|p
                    r"校对|编审|监制|统筹|撰稿|来源|版权|出处|发布|发表|刊登|刊发|翻译|译者|摄影师|摄影记者|拍摄者|策划|标题|题目|"
                    r"哪家(?:媒体|报纸|报社|网站|通讯社)", re.I)
 # a version or a rendering named, not the language as a subject ("英语学习机构" asks what the page says)
-_ASKS_ENGLISH = re.compile(r"英[文语](?:版|原文|报道|稿|名|中|里|怎么|叫|写|称|译|表述|说法)|用英[文语]|English")
-_ASKS_CHINESE = re.compile(r"中文|汉语|Chinese (version|text|name|original)|in Chinese", re.I)
+_ASKS_ENGLISH = re.compile(r"英[文语](?:版|原文|报道|稿|名|中|里|怎么|叫|写|称|译|表述|说法|标题|题目)|用英[文语]|"
+                           r"English")
+_ASKS_CHINESE = re.compile(r"中文|汉语|Chinese (version|text|name|original|title|headline)|in Chinese", re.I)
+# A question for the document's headline ("What is the headline?", "这篇文章的标题是什么？"), not for a title
+# something in it holds ("What title does the factory hold?").
+_ASKS_TITLE = re.compile(r"\bheadlines?\b|\btitle of (?:this|the) (?:article|piece|story|report|item|news)|"
+                         r"\b(?:article|piece|story|report)(?:'s| is) (?:title|called|titled|headlined)\b|"
+                         r"\b(?:titled|headlined)\b|标题|题目|题为", re.I)
 _TOTAL = re.compile(r"\b(?:total|combined|altogether|in all|aggregate|cumulative)\b|总|合计|累计|一共|共计", re.I)
 
 _COUNTED_EN = re.compile(r"\bhow (?:many|much) ((?:[a-z-]+ ){0,2}?[a-z-]+?)(?= (?:is|are|was|were|do|does|did|has|have|"
@@ -138,6 +144,7 @@ class Question:
     asks_total: bool = False  # "what is the total investment": a total answers it
     meta: bool = False  # asks about the document (author, source, version) rather than what it says
     roles: frozenset[str] = frozenset()  # the credit roles it asks about ("translator", "final review", ...)
+    asks_title: bool = False  # asks for the document's headline (in the version `asked_lang`)
     preferred: Lang | None = None  # the language the caller asked the answer in, when it was not "auto"
 
     @property
@@ -162,7 +169,7 @@ def parse_question(text: str, lang: Lang, *, searched: str | None = None, carrie
         events=frozenset(events_in(searched)) if kind in ("date", "number") else frozenset(),
         tokens=tuple(tokenize(searched)), carried=tuple(carried), asks_total=bool(_TOTAL.search(searched)),
         meta=about_document(searched), roles=credit_roles(searched) if about_document(searched) else frozenset(),
-        preferred=preferred)
+        asks_title=about_document(searched) and bool(_ASKS_TITLE.search(searched)), preferred=preferred)
 
 
 def about_document(question: str) -> bool:

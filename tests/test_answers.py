@@ -404,3 +404,23 @@ def test_credit_roles_are_one_class_in_both_languages_whatever_the_word_form():
     assert parse_question("这篇报道的记者是谁？", "zh").roles == {"author"}
     # not a question about the document: its words name no credit role
     assert parse_question("How many reviews did the film get?", "en").roles == frozenset()
+
+
+@pytest.mark.parametrize(("question", "headline"), [
+    ("What is the headline of the article?", "Decoding Guangdong: green energy, intelligent technologies, and "
+                                             "digital ecosystems"),
+    ("What is the Chinese title of the article?", "解码广东“绿色×智能×数字”密码"),
+    ("这篇文章的标题是什么？", "解码广东“绿色×智能×数字”密码"),
+    ("这篇报道的英文标题是什么？", "Decoding Guangdong: green energy, intelligent technologies, and digital ecosystems"),
+])
+def test_a_question_for_the_headline_is_answered_by_the_cards_title_in_the_version_asked(kb, question, headline):
+    answer = kb.ask(question)
+    assert not answer.abstained and answer.short == headline, answer.text
+    assert answer.citations[0].chunk_id.endswith(":card")
+
+
+def test_a_title_something_holds_is_not_a_question_for_the_headline():
+    from rag.question import parse_question
+
+    assert not parse_question("What title does GAC Aion's Intelligent Eco-Factory hold?", "en").asks_title
+    assert parse_question("What is the title of this article?", "en").asks_title
