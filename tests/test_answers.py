@@ -406,12 +406,15 @@ def test_credit_roles_are_one_class_in_both_languages_whatever_the_word_form():
     assert parse_question("How many reviews did the film get?", "en").roles == frozenset()
 
 
+_EN_TITLE = "Decoding Guangdong: green energy, intelligent technologies, and digital ecosystems"
+_ZH_TITLE = "解码广东“绿色×智能×数字”密码"
+
+
 @pytest.mark.parametrize(("question", "headline"), [
-    ("What is the headline of the article?", "Decoding Guangdong: green energy, intelligent technologies, and "
-                                             "digital ecosystems"),
-    ("What is the Chinese title of the article?", "解码广东“绿色×智能×数字”密码"),
-    ("这篇文章的标题是什么？", "解码广东“绿色×智能×数字”密码"),
-    ("这篇报道的英文标题是什么？", "Decoding Guangdong: green energy, intelligent technologies, and digital ecosystems"),
+    ("What is the headline of the article?", _EN_TITLE),
+    ("What is the Chinese title of the article?", _ZH_TITLE),
+    ("这篇文章的标题是什么？", _ZH_TITLE),
+    ("这篇报道的英文标题是什么？", _EN_TITLE),
 ])
 def test_a_question_for_the_headline_is_answered_by_the_cards_title_in_the_version_asked(kb, question, headline):
     answer = kb.ask(question)
