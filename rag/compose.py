@@ -272,7 +272,10 @@ def _number_span(quote: str, q: Question, closeness) -> str | None:
     if value := pair_value(quote, q):
         return value
     spans = []
+    dates = [m.span() for m in DATE.finditer(quote)]
     for start, end, _ in numbers_in(quote):
+        if any(a <= start and end <= b for a, b in dates):
+            continue  # "6月30日" dates the fact; it does not count anything
         if q.measure and not measured_at(quote, start, end, q.measure):
             continue  # "how much was invested": not the 3 centres before the 62.1 billion yuan
         if q.counted and quote.isascii() == q.searched.isascii() and not counted_after(quote, end, q.counted):

@@ -40,17 +40,18 @@ NAME_LATIN = re.compile(r"[A-Z][A-Za-z&'.-]*(?:\s+(?:of|and|&|the|de)?\s*[A-Z][A
 # Units of measure and Chinese classifiers: a general class, what follows a number to say what it measures.
 UNIT = re.compile(r"\s?(?:(?:billion|million|trillion|thousand)\s)?(ms|毫秒|seconds?|minutes?|hours?|days?|weeks?|"
                   r"months?|years?|km|kilomet(?:er|re)s?|met(?:er|re)s?|miles?|square met(?:er|re)s?|sq m|kg|tonnes?|"
-                  r"tons?|yuan|dollars?|RMB|euros?|美元|[千万亿]*元|acres?|hectares?|亩|%|％|per ?cent|percent|"
-                  r"小时|分钟|秒|天|年|个月|周|公里|米|平方米|吨|万?人|名|位|个|家|只|条|座|台|辆|项|倍)", re.I)
+                  r"tons?|yuan|dollars?|RMB|euros?|美元|[千万亿萬億]*元|acres?|hectares?|[亩畝]|%|％|per ?cent|percent|"
+                  r"小[时時]|分[钟鐘]|秒|天|年|[个個]月|[周週]|公里|米|平方米|[吨噸]|[万萬]?人|名|位|[个個]|家|[只隻]|[条條]|"
+                  r"座|[台臺]|[辆輛]|[项項]|倍)", re.I)  # simplified and traditional characters
 _ANAPHOR = re.compile(r"(?:It|Its|They|Their|This|These|That|Those|He|She|His|Her|The (?:company|firm|city|"
                       r"project|fund|plant|factory|cent(?:er|re)|group|enterprise|province|province's))\b|"
                       r"这家|该|其|此|它|他|她|这个|这些|这一")
 _MEASURE_UNIT = {
     "money": re.compile(r"\s?(?:(?:billion|million|trillion|thousand|bn|m)\s?)?(?:yuan|dollars?|RMB|euros?)\b|"
-                        r"\s?[千万亿]*元|\s?美元|\s?(?:bn|billion|million|m)\b", re.I),
+                        r"\s?[千万亿萬億]*元|\s?美元|\s?(?:bn|billion|million|m)\b", re.I),
     "rate": re.compile(r"\s?(?:%|％|percent\b|per cent\b)"),
     "people": re.compile(r"\s?(?:(?:million|thousand|billion)\s)?(?:people|persons|residents|inhabitants)\b|"
-                         r"\s?[万亿]?[多余]?人", re.I),
+                         r"\s?[万亿萬億]?[多余餘]?人", re.I),
 }
 _MONEY_BEFORE = re.compile(r"[$€£¥]\s?$")
 _POPULATION_BEFORE = re.compile(r"(?:人口|population)[^，,。;；.]{0,8}$", re.I)  # "常住人口5万余人", "人口为8.57万"

@@ -31,7 +31,8 @@ SPAN_PATH = Path(__file__).parent / "data" / "span.json"
 _LATIN_TOKEN = re.compile(r"\d[\d,.]*\d|[A-Za-z0-9][A-Za-z0-9'’.&-]*[A-Za-z0-9]|[A-Za-z0-9]|\S")
 _BOUNDARY = frozenset("，。；：！？,;:!?()（）\n—…")  # a span never crosses one
 _QUOTES = {"“": "”", "\"": "\"", "《": "》", "「": "」", "『": "』", "‘": "’", "'": "'"}
-_EDGE_ZH = frozenset("的 了 是 和 与 及 或 也 都 就 而 被 把 将 在 于 为 并 但".split())  # never first or last
+# Function words and prepositions: never the first or last word of a span (in simplified characters).
+_EDGE_ZH = frozenset("的 了 是 和 与 及 或 也 都 就 而 被 把 将 在 于 为 并 但 至 从 自 向".split())
 _WH_EN = re.compile(r"\b(?:what|which|who|whom|whose|when|where|how(?:\s+(?:many|much|long|far|old|large|big))?)\b",
                     re.I)
 _NAME_TAGS = ("nr", "ns", "nt", "nz")
@@ -104,12 +105,17 @@ def words(quote: str) -> tuple[Word, ...]:
     numbers and punctuation marks."""
     if CJK.search(quote):
         tags = _tags()
+        # Traditional text is cut in simplified characters, where jieba's dictionary knows the words
+        # (縮短至30分鐘 -> 缩短 至 30 分钟, not 縮 短至); OpenCC's t2s keeps one character for one, else as written.
+        plain = simplified(quote)
+        cut = plain if len(plain) == len(quote) else quote
         out, at = [], 0
-        for word in jieba_ready().cut(quote):
-            start = quote.find(word, at)
+        for piece in jieba_ready().cut(cut):
+            start = cut.find(piece, at)
             if start < 0:
                 continue
-            at = start + len(word)
+            at = start + len(piece)
+            word = quote[start:at]
             if word.strip():
                 tag = _tag(word, tags)
                 if out and out[-1].tag == "m" and len(word) == 1 and UNIT.fullmatch(word):
@@ -176,8 +182,9 @@ def _joined(ws: tuple[Word, ...], a: int, b: int) -> bool:
             and not _edge(x.text) and x.end + 1 >= y.start)
 
 
+@lru_cache(maxsize=65536)
 def _edge(text: str) -> bool:
-    return text in _EDGE_ZH or text.lower() in FUNCTION_EN
+    return text in _EDGE_ZH or text.lower() in FUNCTION_EN or (len(text) == 1 and simplified(text) in _EDGE_ZH)
 
 
 def _asked(ws: tuple[Word, ...], q: Question) -> list[bool]:

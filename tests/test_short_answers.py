@@ -55,3 +55,21 @@ def test_the_english_cards_publishing_line_answers_with_the_outlet_or_the_date_a
     assert short_span(line, parse_question("On what date was this item posted?", "en")) == "2023-08-30 11:55"
     assert short_span("Published on 2025-03-06.", parse_question("Which paper published it?", "en")) == "2025-03-06"
     assert short_span("翻译|蔡燕娣", parse_question("这篇稿件由谁翻译?", "zh")) == "蔡燕娣"
+
+
+def test_traditional_chinese_is_cut_into_the_words_of_its_simplified_form():
+    """Real page abnicoacademy-642097 (Hong Kong): jieba's dictionary knows 缩短 but cut 縮短至 as 縮 + 短至."""
+    from rag.span import words
+
+    sentence = "6月30日,深中通道正式通車,深圳到中山的車程從約2小時縮短至30分鐘。"
+    cut = [w.text for w in words(sentence)]
+    assert ["縮短", "至", "30", "分鐘"] == cut[-5:-1]  # as written, offsets and all
+    q = parse_question("深中通道开通后深圳到中山要多久？", "zh")
+    assert short_span(sentence, q) == "30分鐘"  # not "短至30分鐘": a preposition never opens a span
+
+
+def test_a_number_inside_a_date_does_not_answer_a_number_question():
+    from rag.compose import rule_span
+
+    q = parse_question("深中通道开通后深圳到中山要多久？", "zh")
+    assert rule_span("6月30日,深中通道正式通车,车程缩短至30分钟。", q) == "30分钟"
