@@ -181,11 +181,19 @@ _NOT_NAMES_ZH = {"上市", "中国", "国内", "全国", "全省", "全市", "�
 
 @lru_cache(maxsize=4096)
 def chinese_names(text: str) -> tuple[str, ...]:
-    """Names of places, people and organisations in Chinese text, by jieba's part-of-speech tags."""
+    """Names of places, people and organisations in Chinese text, by jieba's part-of-speech tags, as written
+    (traditional text is tagged in its simplified form, whose words jieba's dictionary knows)."""
     import jieba.posseg
 
     _jieba()
-    words = (w.word for w in jieba.posseg.cut(text) if w.flag in _NAME_TAGS and len(w.word) >= 2)
+    plain = _to_simplified()(text)
+    tagged = plain if len(plain) == len(text) else text
+    words, at = [], 0
+    for w in jieba.posseg.cut(tagged):
+        start = tagged.find(w.word, at)
+        at = start + len(w.word) if start >= 0 else at
+        if start >= 0 and w.flag in _NAME_TAGS and len(w.word) >= 2:
+            words.append(text[start:at])
     return tuple(dict.fromkeys(w for w in words if _CJK_WORD.fullmatch(w) and w not in _NOT_NAMES_ZH
                                and not _LANGUAGE_WORD.search(w) and not re.search(r"哪|什么|多少", w)))
 

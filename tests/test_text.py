@@ -111,3 +111,10 @@ def test_search_tokens_drop_stop_words_and_stem_english():
 def test_search_tokens_segment_chinese_into_words():
     tokens = tokenize("韶关规划建设标准机架")
     assert "韶关" in tokens and "机架" in tokens
+
+
+def test_chinese_names_of_traditional_text_are_found_as_in_simplified_and_kept_as_written():
+    from index.text import chinese_names
+
+    assert chinese_names("深中通道開通後，深圳到中山要多久？") == chinese_names("深中通道开通后，深圳到中山要多久？")
+    assert "臺灣" in chinese_names("臺灣師範大學和國語教學中心合作")  # the characters as written
