@@ -16,6 +16,8 @@ _ASKS = [
                           r"\bwhat (is|was) the (total|number|scale|size|one-way|"
                           r"amount|latency|percentage|share)|\bwhat percentage|多少|几[个家只条座天年位名]|"
                           r"多大|多远|多久|多长|多高|多宽|多深|多快|几岁|规模|时延|比例|百分之|占比|\brate\b|\bpercentage\b|\bproportion\b|"
+                          # a change's size or a range of values: "股价涨幅在什么区间？", "in what range"
+                          r"涨幅|跌幅|增幅|降幅|区间|\b(?:what|which) range\b|"
                           r"\bwhat (?:is|was|are|were) (?:the |its |their |[\w&.-]+'s )?(?:[\w-]+ ){0,2}?(?:price|cost|"
                           r"revenue|population|valuation|budget|salary|turnover|profit)s?\b|"
                           # a price asked with a verb: "what does it sell for?", "what will it retail at?"

@@ -427,3 +427,11 @@ def test_a_title_something_holds_is_not_a_question_for_the_headline():
 
     assert not parse_question("What title does GAC Aion's Intelligent Eco-Factory hold?", "en").asks_title
     assert parse_question("What is the title of this article?", "en").asks_title
+
+
+def test_the_size_of_a_change_or_a_range_is_a_number_question():
+    from rag.question import parse_question
+
+    assert parse_question("股价涨幅在什么区间？", "zh").kind == "number"
+    assert parse_question("In what range did the shares rise?", "en").kind == "number"
+    assert parse_question("为什么还能大幅度延长食品的保质期？", "zh").kind != "number"  # 大幅度 says "greatly"
