@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -210,9 +211,11 @@ def _headline(q: Question, ranked: tuple[Candidate, ...]) -> Candidate | None:
     card read says it; a headline in the other language answers only a question that did not ask for a version.
     This is a rule about what the question asks, not a weight: the judge's fit has no headline question to
     learn from (its title-line weight is fitted on the credit and date questions that title lines do not answer)."""
+    def language(line: str) -> str:  # of the headline itself, after its label ("Chinese title: 解码…" is zh)
+        return "zh" if CJK.search(re.split(r"[:：]", line, maxsplit=1)[-1]) else "en"
+
     lines = [c for c in ranked if c.feature("title_line")]
-    wanted = [c for c in lines if ("zh" if CJK.search(c.quote.split(":", 1)[-1].split("：", 1)[-1]) else "en")
-              == q.asked_lang]
+    wanted = [c for c in lines if language(c.quote) == q.asked_lang]
     if not wanted and q.asked_lang != q.lang:
         return None
     pool = wanted or lines
