@@ -20,9 +20,11 @@ from __future__ import annotations
 import re
 import threading
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
+from typing import TextIO, TypeVar
 
 from index.text import english_tokens
 
@@ -33,6 +35,7 @@ _SKIP_SENSE = re.compile(r"^(?:surname|variant of|old variant|see |also written|
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff|]+")
 _LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,20 +67,22 @@ def romanise(pinyin: str) -> str:
     return re.sub(r"[^a-z]", "", pinyin.lower().replace("u:", "u"))
 
 
+def entries(lines) -> Iterator[tuple[str, str, str, str]]:
+    """(traditional, simplified, pinyin, senses) of each CC-CEDICT line ("trad simp [pin1 yin1] /sense/sense/");
+    comments and malformed lines are skipped."""
+    for line in lines:
+        if not line.startswith("#") and (m := _LINE.match(line)):
+            yield m.group(1), m.group(2), m.group(3), m.group(4)
+
+
 def parse_cedict(lines) -> Bridge:
-    """A bridge from CC-CEDICT lines ("trad simp [pin1 yin1] /sense/sense/")."""
+    """A bridge from CC-CEDICT lines."""
     import snowballstemmer
 
     stemmer = snowballstemmer.stemmer("english")  # its own: parsing runs on a warm-up thread
     zh_to_en: dict[str, list[str]] = defaultdict(list)
     en_to_zh: dict[str, list[str]] = defaultdict(list)
-    for line in lines:
-        if line.startswith("#"):
-            continue
-        m = _LINE.match(line)
-        if not m:
-            continue
-        trad, simp, pinyin, senses = m.groups()
+    for trad, simp, pinyin, senses in entries(lines):
         words = [simp] if trad == simp else [simp, trad]
         renderings: list[str] = []
         kept = 0
@@ -110,13 +115,18 @@ def parse_cedict(lines) -> Bridge:
 _LOCK = threading.Lock()
 
 
-@lru_cache(maxsize=1)
-def _load() -> Bridge:
+@cache
+def _read(parse: Callable[[TextIO], T]) -> T:
     with cedict_path().open(encoding="utf-8") as f:
-        return parse_cedict(f)
+        return parse(f)
+
+
+def cedict_table(parse: Callable[[TextIO], T]) -> T:
+    """What `parse` makes of the CC-CEDICT file, read once per process and parser (threads wait for the first)."""
+    with _LOCK:
+        return _read(parse)
 
 
 def bridge() -> Bridge:
-    """The CC-CEDICT bridge, read once per process (about a second and a half)."""
-    with _LOCK:
-        return _load()
+    """The CC-CEDICT bridge (about a second and a half to read)."""
+    return cedict_table(parse_cedict)

@@ -16,13 +16,10 @@ Two kinds of name, two sources:
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from index.dictionary import cedict_path, romanise
+from index.dictionary import cedict_table, entries, romanise
 
-_LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
 _SURNAME = re.compile(r"^(?:two-character )?surname ([A-Z][a-z]+)")
 _HAN = re.compile(r"^[\u3400-\u9fff]{2,4}$")
 
@@ -58,16 +55,12 @@ class Names:
 
 
 def parse_names(lines) -> Names:
-    """Proper names and surname readings from CC-CEDICT lines ("trad simp [pin1 yin1] /sense/sense/")."""
+    """Proper names and surname readings from CC-CEDICT lines."""
     proper: dict[str, str] = {}
     surnames: dict[str, str] = {}
     words: set[str] = set()
     chinese_of: dict[str, str] = {}
-    for line in lines:
-        m = _LINE.match(line)
-        if not m:
-            continue
-        trad, simp, pinyin, senses = m.groups()
+    for trad, simp, pinyin, senses in entries(lines):
         if not pinyin[:1].isupper():  # lower-case pinyin: a common word, not a proper noun
             words.update((simp, trad))
             continue
@@ -100,16 +93,6 @@ def _title_case(english: str) -> bool:
             and all(w[:1].isupper() or w[:1].isdigit() or w.lower() in _SMALL for w in words))
 
 
-_LOCK = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def _load() -> Names:
-    with cedict_path().open(encoding="utf-8") as f:
-        return parse_names(f)
-
-
 def names() -> Names:
     """The CC-CEDICT name tables, read once per process (about a second)."""
-    with _LOCK:
-        return _load()
+    return cedict_table(parse_names)

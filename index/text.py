@@ -186,8 +186,7 @@ def chinese_names(text: str) -> tuple[str, ...]:
     import jieba.posseg
 
     _jieba()
-    plain = _to_simplified()(text)
-    tagged = plain if len(plain) == len(text) else text
+    tagged = for_cutting(text)
     words, at = [], 0
     for w in jieba.posseg.cut(tagged):
         start = tagged.find(w.word, at)
@@ -259,6 +258,13 @@ def stem(word: str) -> str:
 def simplified(text: str) -> str:
     """`text` in simplified characters (OpenCC t2s), as `tokenize` reads it."""
     return _to_simplified()(text)
+
+
+def for_cutting(text: str) -> str:
+    """The text jieba should cut: `text` in simplified characters, whose words its dictionary knows, when OpenCC
+    maps it one character for one (so offsets into it are offsets into `text`), else `text` as written."""
+    plain = _to_simplified()(text)
+    return plain if len(plain) == len(text) else text
 
 
 def jieba_ready():

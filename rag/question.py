@@ -161,6 +161,7 @@ def parse_question(text: str, lang: Lang, *, searched: str | None = None, carrie
     searched = searched or text
     preferred = answer_lang if answer_lang and answer_lang != lang else None
     kind = question_kind(searched)
+    meta = about_document(searched)
     measure = measure_asked(searched) if kind == "number" else None
     return Question(
         text=text, searched=searched, lang=lang, answer_lang=answer_lang or lang,
@@ -170,8 +171,8 @@ def parse_question(text: str, lang: Lang, *, searched: str | None = None, carrie
         numbers=tuple(v for _, _, v in numbers_in(searched)),
         events=frozenset(events_in(searched)) if kind in ("date", "number") else frozenset(),
         tokens=tuple(tokenize(searched)), carried=tuple(carried), asks_total=bool(_TOTAL.search(searched)),
-        meta=about_document(searched), roles=credit_roles(searched) if about_document(searched) else frozenset(),
-        asks_title=about_document(searched) and bool(_ASKS_TITLE.search(searched)), preferred=preferred)
+        meta=meta, roles=credit_roles(searched) if meta else frozenset(),
+        asks_title=meta and bool(_ASKS_TITLE.search(searched)), preferred=preferred)
 
 
 def about_document(question: str) -> bool:

@@ -198,7 +198,7 @@ class Reader:
             plain = own if written is quote else set(tokenize(written))
             words = (own | (set(tokenize(sentences[j - 1])) if j else set())) if same else translated_words
             sentence_cov = self.coverage(q.tokens, words, q.lang) if (same or translation) else 0.0
-            bridged_cov = 0.0 if same else self.coverage(q.tokens, set(tokenize(quote)), q.lang, rendered)
+            bridged_cov = 0.0 if same else self.coverage(q.tokens, own, q.lang, rendered)
             best_cov = max(sentence_cov, bridged_cov)
             own_text = quote if same else translation
             bigram_cov = (len(asked_pairs & pairs_of(own_text, q.lang)) / len(asked_pairs)
@@ -247,7 +247,7 @@ class Reader:
                 "log_length": math.log1p(len(written)), "meta": float(q.meta),
                 "credit_line": float(credit), "fragment": float(len(written) < 25 and not credit),
                 "credit_role_match": float(bool(role) and bool(set(tokenize(role.group(1))) & set(q.tokens)
-                                                                or q.roles & credit_roles(role.group(1)))),
+                                                                or q.roles and q.roles & credit_roles(role.group(1)))),
                 "title_line": float(bool(_TITLE_LINE.match(quote))),
             }
             out.append(Candidate(hit, rank, quote, before, translation, typed, context_tokens, context_text,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.text import CJK, jieba_ready, numbers_in, simplified, tokenize
+from index.text import CJK, for_cutting, jieba_ready, numbers_in, simplified, tokenize
 from rag.errors import ConfigError
 from rag.facts import DATE, ERA, FUNCTION_EN, NAME_LATIN, UNIT, WH_ZH
 from rag.judge import Linear
@@ -105,10 +105,7 @@ def words(quote: str) -> tuple[Word, ...]:
     numbers and punctuation marks."""
     if CJK.search(quote):
         tags = _tags()
-        # Traditional text is cut in simplified characters, where jieba's dictionary knows the words
-        # (縮短至30分鐘 -> 缩短 至 30 分钟, not 縮 短至); OpenCC's t2s keeps one character for one, else as written.
-        plain = simplified(quote)
-        cut = plain if len(plain) == len(quote) else quote
+        cut = for_cutting(quote)  # traditional text in simplified characters: 縮短至 -> 缩短 至, not 縮 短至
         out, at = [], 0
         for piece in jieba_ready().cut(cut):
             start = cut.find(piece, at)
