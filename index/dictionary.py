@@ -8,8 +8,10 @@ object per entry and offers no reverse lookup). Each entry gives a Chinese word 
   of the word's short senses ("to translate", "translator"), at most a few senses, skipping cross-references
   ("variant of", "see ...", classifiers "CL:").
 - English -> Chinese: the reverse of the one-word senses ("bridge" -> 桥, 桥梁, ...).
-- Proper nouns (capitalised pinyin) also map to their romanisation, which is how English news writes Chinese
-  places and people: 深圳 [Shen1 zhen4] -> "shenzhen", 中山 -> "zhongshan".
+- Proper nouns (capitalised pinyin) map to the name each sense opens with ("Guangxi Zhuang Autonomous Region
+  ... in South Central China" gives the name, not "south" or "china"; "until 1959, Guangxi province" is a
+  description and gives nothing), and to their romanisation, which is how English news writes Chinese places
+  and people: 深圳 [Shen1 zhen4] -> "shenzhen", 中山 -> "zhongshan".
 
 `translate(tokens, lang)` gives the other language's tokens with weights that sum to one per source word, so
 one common word with twenty renderings weighs no more than a rare word with one.
@@ -34,6 +36,7 @@ _SKIP_SENSE = re.compile(r"^(?:surname|variant of|old variant|see |also written|
                          r"erhua variant|Japanese variant|archaic|\(old\)|\(literary\)|\(dialect\)|\(Tw\))", re.I)
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff|]+")
+_LEADING_NAME = re.compile(r"(?:[A-Z][\w'.-]*)(?:[ -](?:[A-Z][\w'.-]*|of|the|and|de))*(?<![ -])")  # "Bank of China"
 _LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
 T = TypeVar("T")
 
@@ -86,6 +89,7 @@ def parse_cedict(lines) -> Bridge:
         words = [simp] if trad == simp else [simp, trad]
         renderings: list[str] = []
         kept = 0
+        proper = pinyin[:1].isupper()
         for sense in senses.split("/"):
             if kept == _MAX_SENSES:
                 break
@@ -93,6 +97,8 @@ def parse_cedict(lines) -> Bridge:
                 continue
             text = _CJK_RUN.sub(" ", _BRACKETS.sub(" ", sense))
             text = re.sub(r"^\s*to\s+", "", text).strip(" ;,.")
+            if proper:  # a name's sense opens with how English writes it; what follows describes it
+                text = m.group(0) if (m := _LEADING_NAME.match(text)) else ""
             if not text or len(text.split()) > _MAX_SENSE_WORDS:
                 continue
             kept += 1
@@ -101,7 +107,7 @@ def parse_cedict(lines) -> Bridge:
             if len(tokens) == 1:
                 for w in words:
                     en_to_zh[tokens[0]].append(w)
-        if pinyin[:1].isupper() and len(pinyin.split()) >= 2:  # a proper noun: its romanisation too
+        if proper and len(pinyin.split()) >= 2:  # a proper noun: its romanisation too
             name = romanise(pinyin)
             renderings.append(name)
             for w in words:

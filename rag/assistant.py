@@ -71,7 +71,7 @@ class Assistant(Runnable[Any, Answer]):
                                        else self.settings.embeddings, self.settings.threads)
         attach_milvus(store, self.settings.store, self.embedder, self.index_dir)  # RAG_STORE=milvus
         self.searcher = HybridSearcher(store, self.embedder, bm25_weight=self.settings.bm25_weight)
-        self.reader = Reader(store)
+        self.reader = Reader(store, other_slot=self.searcher.params.other_version_slot)
         self._judge: JudgeModel | None = None
 
     @property

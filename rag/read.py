@@ -130,8 +130,12 @@ class Reader:
     """Turns hits into candidates; knows term rarity from the store's BM25 statistics and caches sentence
     alignments of translated passages (the store never changes under a Reader)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, other_slot: int = 0) -> None:
+        """`other_slot`: the retrieval's other-version slot (rank S, from 1; 0: none). A passage of the other
+        language ranked there, beyond the READ_HITS read, is read too when its article is among those read: it
+        holds what only the other version says (RetrievalParams.other_version_slot)."""
         self.store = store
+        self.other_slot = other_slot
         self._idf: dict[tuple[str, str], float] = {}
         self._aligned: dict[tuple[str, str], dict[int, str]] = {}
         self.group_langs: dict[str, set[str]] = {}  # translation group -> languages it has documents in
@@ -142,9 +146,12 @@ class Reader:
 
     def read(self, q: Question, hits: list[Hit], qvec: np.ndarray,
              allowed: np.ndarray | None = None) -> list[Candidate]:
-        """Candidates from the top hits and the translations of the top two, in passage order. `allowed`: the
-        rows the question's filters leave (None: all)."""
-        pool = self.with_counterparts(hits[:READ_HITS], qvec, allowed)
+        """Candidates from the top hits (and the other-version slot's hit) and the translations of the top two,
+        in passage order. `allowed`: the rows the question's filters leave (None: all)."""
+        read = hits[:READ_HITS]
+        groups = {h.chunk.group for h in read}  # the other version of an article read, from the retriever's slot
+        read += [h for h in hits[READ_HITS:self.other_slot] if h.chunk.lang != q.lang and h.chunk.group in groups]
+        pool = self.with_counterparts(read, qvec, allowed)
         rare = max((self.idf(t, q.lang) for t in q.tokens if t not in META_WORDS), default=1.0)
         asked_pairs = pairs_of(WH_ZH.sub(" ", q.searched) if q.lang == "zh" else q.searched, q.lang)
         out: list[Candidate] = []
@@ -169,25 +176,33 @@ class Reader:
                       asked_pairs: set) -> list[Candidate]:
         chunk = hit.chunk
         tokens, texts = set(tokenize(chunk.search_text)) | set(tokenize(chunk.title)), [chunk.title, chunk.search_text]
+        same = chunk.lang == q.lang
+        asked_side: list[str] = []  # the passage's sentences in the question's language (its translation's)
+        asked_title = chunk.title
         for cid in chunk.counterparts:
             if (row := self.store.row_of(cid)) is not None:
-                tokens |= set(tokenize(self.store.chunk(row).search_text))
-                texts.append(self.store.chunk(row).search_text)
+                other = self.store.chunk(row)
+                tokens |= set(tokenize(other.search_text))
+                texts.append(other.search_text)
+                if not same and other.lang == q.lang:
+                    asked_side += other.sentence_texts()
+                    asked_title = other.title
         context_tokens, context_text = frozenset(tokens), "\n".join(texts)
         unreadable = chunk.lang != q.lang and q.lang not in self.group_langs.get(chunk.group, {chunk.lang})
-        passage_cov = self.coverage(q.tokens, context_tokens, q.lang)
+        rendered = None if same else bridge().zh_to_en if q.lang == "zh" else bridge().en_to_zh  # CC-CEDICT
+        # a passage of the other language without a translation is read through the dictionary
+        passage_cov = self.coverage(q.tokens, context_tokens, q.lang, None if same or asked_side else rendered)
         missing = [self.idf(t, q.lang) for t in q.tokens if t not in META_WORDS and t not in context_tokens]
         vecs = self.store.sentence_vecs(hit.row)  # (n_sentences, dim)
         sims = vecs @ qvec  # (n_sentences,)
         sentences = chunk.sentence_texts()
-        same = chunk.lang == q.lang
         translated = self._translations(chunk, vecs)
         names_missing = sum(not says_name(n, context_tokens, context_text) for n in q.names)
-        chinese_missing = sum(not set(tokenize(n)) <= context_tokens and n not in context_text for n in q.chinese)
+        chinese_missing = sum(not set(tokenize(n)) <= context_tokens and n not in context_text
+                              and not self._renders(n, context_tokens, rendered) for n in q.chinese)
         place_unknown = sum(well_known_place(n) and not self._known(n) for n in q.chinese
                             if not set(tokenize(n)) <= context_tokens and n not in context_text)
-        rendered = None if same else bridge().zh_to_en if q.lang == "zh" else bridge().en_to_zh  # CC-CEDICT
-        focus = focus_words(q.tokens, chunk.title, sentences)
+        focus = focus_words(q.tokens, asked_title, asked_side or sentences)  # what the passage repeats, as asked
         card = is_card(chunk)
         out = []
         for j, sentence in enumerate(sentences):
@@ -220,7 +235,9 @@ class Reader:
                 "typed_coverage": best_cov if typed else 0.0,
                 "untyped_coverage": best_cov if q.kind in ("number", "date") and not (typed or typed_tr) else 0.0,
                 "bigram_coverage": bigram_cov,
-                "focus_coverage": len(focus & (own | translated_words)) / len(focus) if focus else 0.0,
+                "focus_coverage": (sum(t in own or t in translated_words
+                                       or not translation and self._renders(t, own, rendered)
+                                       for t in focus) / len(focus)) if focus else 0.0,
                 "passage_coverage": 0.5 if unreadable else passage_cov,
                 "carried_coverage": carried_cov, "no_coverage": float(passage_cov == 0 and not unreadable),
                 "missing_rare": 0.0 if unreadable else max(missing, default=0.0) / (rare or 1.0),
@@ -274,6 +291,13 @@ class Reader:
         index = self.store.bm25.get(lang)
         col = None if index is None else index.vocab.get(token)
         return 0 if col is None else int(index.df[col])
+
+    @staticmethod
+    def _renders(name: str, tokens, rendered: dict | None) -> bool:
+        """Whether every search token of `name` (a question word or name) has a dictionary rendering among
+        `tokens` (the words of a passage in the other language); False without a dictionary."""
+        parts = tokenize(name)
+        return bool(rendered) and bool(parts) and all(any(r in tokens for r in rendered.get(t, ())) for t in parts)
 
     def _known(self, name: str) -> bool:
         """Whether some Chinese passage of the index has every search token of `name`."""

@@ -435,3 +435,21 @@ def test_the_size_of_a_change_or_a_range_is_a_number_question():
     assert parse_question("股价涨幅在什么区间？", "zh").kind == "number"
     assert parse_question("In what range did the shares rise?", "en").kind == "number"
     assert parse_question("为什么还能大幅度延长食品的保质期？", "zh").kind != "number"  # 大幅度 says "greatly"
+
+
+def test_a_fact_only_the_other_version_states_is_quoted_from_it_with_both_versions_indexed(tmp_path):
+    """The English version has a paragraph the Chinese one lacks; asked in Chinese, the retriever's
+    other-version slot brings it up and the reader reads it, beside the Chinese passages ranked above it."""
+    page = tmp_path / "port.txt"
+    page.write_text(
+        "Riverside Port Opens New Container Terminal\n\n"
+        "The city of Riverside opened its new container terminal on Monday after three years of construction.\n\n"
+        "The terminal cost 2 billion yuan and has six berths for ocean-going ships.\n\n"
+        "Officials said the terminal would mainly handle trade with Southeast Asia.\n\n"
+        "The terminal employs about 3,500 dock workers, most of them hired from nearby villages.\n\n"
+        "河畔港新集装箱码头启用\n\n河畔市周一启用了新的集装箱码头,此前该码头建设了三年。\n\n"
+        "该码头耗资20亿元,设有六个远洋船泊位。\n\n官员表示,该码头将主要处理与东南亚的贸易。\n", encoding="utf-8")
+    kb = Assistant.build([page, BUNDLED], index_dir=tmp_path / "kb")
+    answer = kb.ask("新码头雇用了大约多少名码头工人?")
+    assert not answer.abstained and "3,500" in answer.text and "英文版" in answer.text
+    assert answer.citations[0].lang == "en"

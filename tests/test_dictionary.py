@@ -36,3 +36,12 @@ def test_cross_references_classifiers_and_descriptions_are_not_renderings():
     parsed = parse_cedict([line, "# a comment", "broken line"])
     assert parsed.zh_to_en["桥"] == ("bridg",) == parsed.zh_to_en["橋"]
     assert romanise("Zhong1 shan1") == "zhongshan" and romanise("lu:4") == "lu"
+
+
+def test_a_name_is_rendered_by_the_name_its_senses_open_with():
+    lines = ["廣西 广西 [Guang3 xi1] /Guangxi Zhuang Autonomous Region 廣西壯族自治區|广西壮族自治区 in South Central "
+             "China, abbr. 桂, capital Nanning 南寧|南宁/until 1959, Guangxi province/",
+             "中國銀行 中国银行 [Zhong1 guo2 Yin2 hang2] /Bank of China/"]
+    parsed = parse_cedict(lines)
+    assert set(parsed.zh_to_en["广西"]) == {"guangxi", "zhuang", "autonom", "region"}  # not "south", "until"
+    assert "provinc" not in parsed.en_to_zh and set(tokenize("bank china")) <= set(parsed.zh_to_en["中国银行"])
