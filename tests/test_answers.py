@@ -453,3 +453,17 @@ def test_a_fact_only_the_other_version_states_is_quoted_from_it_with_both_versio
     answer = kb.ask("新码头雇用了大约多少名码头工人?")
     assert not answer.abstained and "3,500" in answer.text and "英文版" in answer.text
     assert answer.citations[0].lang == "en"
+
+
+@pytest.mark.parametrize("question", ["How many standard racks does Shaoguan plan to build?",
+                                      "韶关到深圳的单向时延是多少？"])
+def test_a_sentence_and_its_translation_cover_the_same_focus_words(kb, question):
+    """The focus of a question is what a passage does not repeat, judged on the passage in the question's
+    language: the other version's sentence is credited with its translation's focus words, no more."""
+    q = kb.analyse(question, [])
+    hits, qvec = kb.retrieve(q, 5)
+    candidates = kb.reader.read(q, hits, qvec)
+    own = {c.quote: c.feature("focus_coverage") for c in candidates if c.lang == q.lang}
+    pairs = [(c.feature("focus_coverage"), own[c.translation]) for c in candidates
+             if c.lang != q.lang and c.translation in own]
+    assert pairs and all(theirs == mine for theirs, mine in pairs)
