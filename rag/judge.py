@@ -16,9 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
+from index.card import is_card
 from index.text import CJK, numbers_in
 from rag.errors import ConfigError
-from rag.question import Question
+from rag.question import Question, credit_roles
 from rag.read import FEATURES, Candidate
 
 log = logging.getLogger(__name__)
@@ -200,9 +201,19 @@ def judge(q: Question, candidates: list[Candidate], model: JudgeModel | None = N
     score = model.answered_score(ranked, scores)
     if q.asks_title and (headline := _headline(q, ranked)):
         return Judgement(ranked, scores, score, False, (headline,))
-    if score < model.threshold + shift:
+    if score < model.threshold + shift or q.asks_credit and not _credits(q, ranked[0]):
         return Judgement(ranked, scores, score, True, ())
     return Judgement(ranked, scores, score, False, tuple(_chosen(q, ranked, scores)))
+
+
+def _credits(q: Question, c: Candidate) -> bool:
+    """Whether a sentence can say who held a credit role the question asks about: a credit line ("翻译|盛嘉",
+    "Source: …"), a line of a document card, or a sentence (or its translation) that names the role ("记者程景伟
+    报道", "our reporter Melody"). A question for a credit role is answered by nothing else: a sentence that
+    shares its other words ("final form", "the people of Shaoguan") does not say who reviewed the piece. A rule
+    about what the question asks, like the headline's."""
+    return (bool(c.feature("credit_line")) or is_card(c.hit.chunk)
+            or bool(q.roles & credit_roles(f"{c.quote} {c.translation}")))
 
 
 def _headline(q: Question, ranked: tuple[Candidate, ...]) -> Candidate | None:

@@ -147,6 +147,7 @@ class Question:
     meta: bool = False  # asks about the document (author, source, version) rather than what it says
     roles: frozenset[str] = frozenset()  # the credit roles it asks about ("translator", "final review", ...)
     asks_title: bool = False  # asks for the document's headline (in the version `asked_lang`)
+    asks_credit: bool = False  # asks who held a credit role of the piece itself ("Who translated the article?")
     preferred: Lang | None = None  # the language the caller asked the answer in, when it was not "auto"
 
     @property
@@ -172,7 +173,14 @@ def parse_question(text: str, lang: Lang, *, searched: str | None = None, carrie
         events=frozenset(events_in(searched)) if kind in ("date", "number") else frozenset(),
         tokens=tuple(tokenize(searched)), carried=tuple(carried), asks_total=bool(_TOTAL.search(searched)),
         meta=meta, roles=credit_roles(searched) if meta else frozenset(),
-        asks_title=meta and bool(_ASKS_TITLE.search(searched)), preferred=preferred)
+        asks_title=meta and bool(_ASKS_TITLE.search(searched)), preferred=preferred,
+        asks_credit=meta and bool(credit_roles(searched)) and bool(_THE_PIECE.search(searched)))
+
+
+# The piece itself named as the thing credited ("the article", "this piece", "这篇稿件", "本文"), not a work the
+# text is about ("九命奇冤的作者是谁？", "What does Seerhein translate to?").
+_THE_PIECE = re.compile(r"\b(?:the|this)\s+(?:article|piece|story|report|news item|item|post|text|video)\b|"
+                        r"(?:这|此|该|本)(?:篇|则|条|个)?(?:文章|稿件|报道|新闻|视频|文)|这篇|稿件", re.I)
 
 
 def about_document(question: str) -> bool:

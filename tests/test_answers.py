@@ -467,3 +467,25 @@ def test_a_sentence_and_its_translation_cover_the_same_focus_words(kb, question)
     pairs = [(c.feature("focus_coverage"), own[c.translation]) for c in candidates
              if c.lang != q.lang and c.translation in own]
     assert pairs and all(theirs == mine for theirs, mine in pairs)
+
+
+def test_a_question_for_a_credit_role_is_refused_when_nothing_left_names_the_role(kb):
+    """With every passage that credits the translator filtered out (the cards and the credit line), what is
+    left shares the question's words but names no translator: refused, not answered with an article sentence."""
+    from rag.retrieve import Filters
+
+    store = kb.store
+    credited = tuple(store.chunk(row).chunk_id for row in range(len(store))
+                     if "盛嘉" in store.chunk(row).text or store.chunk(row).chunk_id.endswith(":card"))
+    assert credited
+    assert kb.ask("Who translated the article?", filters=Filters(exclude_chunks=credited)).abstained
+    assert not kb.ask("Who translated the article?").abstained
+
+
+def test_a_question_for_a_credit_of_the_piece_itself_is_told_from_one_about_a_work_it_names():
+    from rag.question import parse_question
+
+    assert parse_question("Who translated the piece?", "en").asks_credit
+    assert parse_question("这篇稿件的审校是谁?", "zh").asks_credit
+    assert not parse_question("九命奇冤的作者是谁？", "zh").asks_credit  # the author of a novel the text is about
+    assert not parse_question("What does the word Seerhein translate to?", "en").asks_credit
