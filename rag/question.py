@@ -92,6 +92,10 @@ _META = re.compile(r"\b(authors?|byline|copyright|credited|credits?|publish\w*|p
                    r"written by)\b|作者|记者|编辑|责编|审校|终审|"
                    r"校对|编审|监制|统筹|撰稿|来源|版权|出处|发布|发表|刊登|刊发|翻译|译者|摄影师|摄影记者|拍摄者|策划|标题|题目|"
                    r"哪家(?:媒体|报纸|报社|网站|通讯社)", re.I)
+# The piece itself named as the thing credited ("the article", "this piece", "这篇稿件", "本文"), not a work the
+# text is about ("九命奇冤的作者是谁？", "What does Seerhein translate to?").
+_THE_PIECE = re.compile(r"\b(?:the|this)\s+(?:article|piece|story|report|news item|item|post|text|video)\b|"
+                        r"(?:这|此|该|本)(?:篇|则|条|个)?(?:文章|稿件|报道|新闻|视频|文)|这篇|稿件", re.I)
 # a version or a rendering named, not the language as a subject ("英语学习机构" asks what the page says)
 _ASKS_ENGLISH = re.compile(r"英[文语](?:版|原文|报道|稿|名|中|里|怎么|叫|写|称|译|表述|说法|标题|题目)|用英[文语]|"
                            r"English")
@@ -163,6 +167,7 @@ def parse_question(text: str, lang: Lang, *, searched: str | None = None, carrie
     preferred = answer_lang if answer_lang and answer_lang != lang else None
     kind = question_kind(searched)
     meta = about_document(searched)
+    roles = credit_roles(searched) if meta else frozenset()
     measure = measure_asked(searched) if kind == "number" else None
     return Question(
         text=text, searched=searched, lang=lang, answer_lang=answer_lang or lang,
@@ -172,15 +177,9 @@ def parse_question(text: str, lang: Lang, *, searched: str | None = None, carrie
         numbers=tuple(v for _, _, v in numbers_in(searched)),
         events=frozenset(events_in(searched)) if kind in ("date", "number") else frozenset(),
         tokens=tuple(tokenize(searched)), carried=tuple(carried), asks_total=bool(_TOTAL.search(searched)),
-        meta=meta, roles=credit_roles(searched) if meta else frozenset(),
-        asks_title=meta and bool(_ASKS_TITLE.search(searched)), preferred=preferred,
-        asks_credit=meta and bool(credit_roles(searched)) and bool(_THE_PIECE.search(searched)))
+        meta=meta, roles=roles, asks_title=meta and bool(_ASKS_TITLE.search(searched)), preferred=preferred,
+        asks_credit=bool(roles) and bool(_THE_PIECE.search(searched)))
 
-
-# The piece itself named as the thing credited ("the article", "this piece", "这篇稿件", "本文"), not a work the
-# text is about ("九命奇冤的作者是谁？", "What does Seerhein translate to?").
-_THE_PIECE = re.compile(r"\b(?:the|this)\s+(?:article|piece|story|report|news item|item|post|text|video)\b|"
-                        r"(?:这|此|该|本)(?:篇|则|条|个)?(?:文章|稿件|报道|新闻|视频|文)|这篇|稿件", re.I)
 
 
 def about_document(question: str) -> bool:

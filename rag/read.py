@@ -296,8 +296,10 @@ class Reader:
     def _renders(name: str, tokens, rendered: dict | None) -> bool:
         """Whether every search token of `name` (a question word or name) has a dictionary rendering among
         `tokens` (the words of a passage in the other language); False without a dictionary."""
+        if not rendered:  # a passage in the question's language: no tokenising on the hot path
+            return False
         parts = tokenize(name)
-        return bool(rendered) and bool(parts) and all(any(r in tokens for r in rendered.get(t, ())) for t in parts)
+        return bool(parts) and all(any(r in tokens for r in rendered.get(t, ())) for t in parts)
 
     def _known(self, name: str) -> bool:
         """Whether some Chinese passage of the index has every search token of `name`."""
