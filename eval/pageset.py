@@ -2,10 +2,12 @@
 
 A page set is JSONL, one question a line: `id`, `file` (a page in the pages folder, by default `real/`
 beside the set), `lang`, `question`, `answers` (aliases, each verbatim in the page), `answerable`, `kind`
-(fact, crosslingual, meta). Nobody wrote chunk ids for these pages, and the chunker may cut them any way,
-so the gold passage of a question is any chunk of its page whose text holds an alias (normalised as
+(fact, crosslingual, meta), and optionally `split`. Nobody wrote chunk ids for these pages, and the chunker may
+cut them any way, so the gold passage of a question is any chunk of its page whose text holds an alias (normalised as
 `contains_answer` does); a meta question's gold is then the document card, or any chunk naming the answer.
-Every item carries its page's split (`eval.splits.real_page_splits`).
+Every item carries its page's split (`eval.splits.real_page_splits`), unless its row names one: a set written
+later about pages another set already split (eval/real_more.jsonl, about real_qa's dev pages) names the split
+its pages have there, and `load_page_sets` refuses two sets that put one page in different halves.
 
 A meta question ("Who translated the piece?", "这篇报道是哪天发表的?") names no subject: it is about the page
 a reader has open, and over a folder of 29 pages no retrieval can tell which page "the piece" is. So meta
@@ -73,14 +75,37 @@ def load_page_set(path: Path, pages_dir: Path) -> list[dict]:
         if not (pages_dir / row["file"]).is_file():
             raise SourceError(str(path), f"line {number}: page '{row['file']}' is not in {pages_dir} "
                                          "(give the folder with --pages)")
+        if "split" in row and row["split"] not in ("dev", "measured"):
+            raise SourceError(str(path), f"line {number}: 'split' must be 'dev' or 'measured', not {row['split']!r}")
         answers = [a for a in row["answers"] if isinstance(a, str) and a.strip()] if row["answerable"] else []
         if row["answerable"] and not answers:
             raise SourceError(str(path), f"line {number}: an answerable question needs at least one answer")
         items.append({"id": row["id"], "category": row["kind"] if row["answerable"] else "unanswerable",
                       "kind": row["kind"], "lang": row["lang"], "question": row["question"], "answers": answers,
-                      "gold": [], "file": row["file"], "split": splits[row["file"]]})
+                      "gold": [], "file": row["file"], "split": row.get("split") or splits[row["file"]],
+                      "set": path.stem})
     if not items:
         raise SourceError(str(path), "the eval set is empty")
+    return items
+
+
+def load_page_sets(paths: list[Path], pages_dir: Path) -> list[dict]:
+    """The items of several page sets over one folder of pages: ids unique across them, and every page in one
+    split whichever set names it (else SourceError naming the set and page)."""
+    items: list[dict] = []
+    split_of: dict[str, tuple[str, str]] = {}  # page -> (split, the set that first put it there)
+    for path in paths:
+        for item in load_page_set(path, pages_dir):
+            first = split_of.setdefault(item["file"], (item["split"], path.name))
+            if first[0] != item["split"]:
+                raise SourceError(str(path), f"question {item['id']}: page '{item['file']}' is in the "
+                                             f"{item['split']} half here but in the {first[0]} half in {first[1]}")
+            items.append(item)
+    seen: set[str] = set()
+    for item in items:
+        if item["id"] in seen:
+            raise SourceError(str(paths[-1]), f"question id '{item['id']}' appears in more than one row")
+        seen.add(item["id"])
     return items
 
 

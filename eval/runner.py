@@ -29,7 +29,7 @@ from pathlib import Path
 from eval.asking import Bench, answer_language, ask_assistant, ask_baselines  # noqa: F401 (answer_language)
 from eval.crosslingual import format_one_language, one_language_rows
 from eval.metrics import chunk_matches, summarize
-from eval.pageset import eval_rows, find_gold, is_page_set, load_page_set, page_files
+from eval.pageset import eval_rows, find_gold, is_page_set, load_page_sets, page_files
 from eval.report import format_table, write_outputs
 from eval.squad import load_squad, write_documents
 from rag import Assistant, Settings
@@ -56,9 +56,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--index", metavar="DIR",
                    help="an existing index to ask (default: a temporary index of the bundled article)")
-    p.add_argument("--set", metavar="FILE", type=Path,
+    p.add_argument("--set", nargs="+", metavar="FILE", type=Path,
                    help="eval set JSONL (default: the shipped eval/qa.jsonl); a set whose items name a page "
-                        "'file' indexes those pages into a temporary index")
+                        "'file' indexes those pages into a temporary index (several page sets: their pages "
+                        "in one index, their questions asked together)")
     p.add_argument("--pages", metavar="DIR", type=Path,
                    help="folder of the pages a page set names (default: real/ beside the set)")
     p.add_argument("--squad", nargs="+", metavar="FILE", type=Path,
@@ -169,9 +170,13 @@ def check_thresholds(args: argparse.Namespace, overall: dict) -> int:
 
 
 def prepare_set(args: argparse.Namespace, settings: Settings, tmp: Path) -> Bench:
-    path = args.set or SHIPPED_SET
+    paths = args.set or [SHIPPED_SET]
+    path = paths[0]
     if path.exists() and is_page_set(path):
-        return prepare_pages(args, settings, tmp, path)
+        return prepare_pages(args, settings, tmp, paths)
+    if len(paths) > 1:
+        raise ConfigError(f"several --set files must all be page sets (items naming a page 'file'); {path} "
+                          "names gold chunk ids")
     if args.pages:
         raise ConfigError(f"--pages is for a set whose items name a page 'file'; {path} names gold chunk ids")
     items = load_set(path)
@@ -195,21 +200,25 @@ def prepare_set(args: argparse.Namespace, settings: Settings, tmp: Path) -> Benc
     return Bench(assistant, items, passages, config)
 
 
-def prepare_pages(args: argparse.Namespace, settings: Settings, tmp: Path, path: Path) -> Bench:
-    """A page set: every page it names indexed into a temporary index; gold found by alias."""
+def prepare_pages(args: argparse.Namespace, settings: Settings, tmp: Path, paths: list[Path]) -> Bench:
+    """Page sets: every page they name indexed into a temporary index; gold found by alias."""
+    path = paths[0]
+    for other in paths[1:]:
+        if not other.exists() or not is_page_set(other):
+            raise SourceError(str(other), "not a page set (its items must name a page 'file')")
     if args.index:
         raise ConfigError(f"{path} names pages, which are indexed into a temporary index: leave out --index")
     pages_dir = args.pages or path.parent / "real"
     if not pages_dir.is_dir():
         raise SourceError(str(pages_dir), "no such folder of pages (give it with --pages)")
-    every = load_page_set(path, pages_dir)
+    every = load_page_sets(paths, pages_dir)
     items = in_split(every, args.split)
     if args.limit:
         items = take_spread(items, args.limit, lambda it: it["category"])
     assistant = Assistant.build(page_files(every, pages_dir), tmp / "index", settings,
                                 progress=not args.no_progress)
     passages = find_gold(items, assistant.store, scope_meta=not args.meta_unscoped)
-    config = {"set": str(path), "pages": str(pages_dir), "split": args.split, "questions": len(items),
+    config = {"set": ", ".join(map(str, paths)), "pages": str(pages_dir), "split": args.split, "questions": len(items),
               "meta_questions": "asked over every page" if args.meta_unscoped else "scoped to their page",
               "pages_indexed": len(page_files(every, pages_dir)), "chunks": len(assistant.store),
               "no_gold_found": [it["id"] for it in items if it["answers"] and not it["gold"]],

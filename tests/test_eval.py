@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from eval.baseline import best_sentence, holds_key, key_clause
+from eval.pageset import load_page_sets
 from eval.runner import SHIPPED_SET, load_set, take_spread
 from eval.squad import load_squad
+from rag.errors import SourceError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CMRC_TRIAL = SHARED / "datasets" / "cmrc2018_trial.json"
@@ -229,6 +231,51 @@ def test_page_set_indexes_its_pages_and_scores_every_split_kind_and_language(rag
 def test_page_set_with_a_missing_page_is_a_one_line_error(rag, small_page_set, tmp_path):
     code, _, err = rag("eval", "--set", small_page_set, "--pages", tmp_path)
     assert code == 1 and "is not in" in err and "--pages" in err
+
+
+def _page_set(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _row(id_: str, file: str, **extra) -> dict:
+    return {"id": id_, "file": file, "lang": "en", "question": "What is it?", "answers": ["it"],
+            "answerable": True, "kind": "fact", **extra}
+
+
+def test_page_sets_together_keep_every_page_in_one_split(tmp_path):
+    (tmp_path / "real").mkdir()
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / "real" / name).write_text("it\n", encoding="utf-8")
+    first = _page_set(tmp_path / "first.jsonl", [_row("f1", "a.txt"), _row("f2", "b.txt")])
+    split_of = {it["file"]: it["split"] for it in load_page_sets([first], tmp_path / "real")}
+    assert set(split_of.values()) == {"dev", "measured"}  # two articles: one in each half
+    agreeing = _page_set(tmp_path / "more.jsonl", [_row("m1", "a.txt", split=split_of["a.txt"])])
+    items = load_page_sets([first, agreeing], tmp_path / "real")
+    assert [it["id"] for it in items] == ["f1", "f2", "m1"] and items[2]["split"] == split_of["a.txt"]
+    other = "measured" if split_of["a.txt"] == "dev" else "dev"
+    moving = _page_set(tmp_path / "moving.jsonl", [_row("m1", "a.txt", split=other)])
+    with pytest.raises(SourceError, match=r"moving.jsonl.*'a.txt' is in the .* half here but in the .* first"):
+        load_page_sets([first, moving], tmp_path / "real")
+    twice = _page_set(tmp_path / "twice.jsonl", [_row("f1", "a.txt", split=split_of["a.txt"])])
+    with pytest.raises(SourceError, match="'f1' appears in more than one row"):
+        load_page_sets([first, twice], tmp_path / "real")
+    bad = _page_set(tmp_path / "bad.jsonl", [_row("x", "a.txt", split="test")])
+    with pytest.raises(SourceError, match="line 1: 'split' must be 'dev' or 'measured'"):
+        load_page_sets([bad], tmp_path / "real")
+
+
+def test_the_extra_development_questions_ask_only_development_pages_with_answers_as_written():
+    """eval/real_more.jsonl was written after real_qa's pages were split: about dev pages only, answers verbatim."""
+    if not REAL_QA.exists():
+        pytest.skip(f"real pages not found at {REAL} (the shared corpus sits beside the repo)")
+    more = Path(__file__).parent.parent / "eval" / "real_more.jsonl"
+    items = load_page_sets([REAL_QA, more], REAL)  # raises if a page changed halves or an id repeats
+    extra = [it for it in items if it["set"] == "real_more"]
+    assert len(extra) >= 60 and {it["split"] for it in extra} == {"dev"}
+    for it in extra:
+        page = (REAL / it["file"]).read_text(encoding="utf-8")
+        assert all(alias in page for alias in it["answers"]), it["id"]
 
 
 def test_squad2_unanswerable_questions_are_abstention_items_with_splits(tmp_path):
