@@ -14,10 +14,11 @@ used to fit.
     python -m eval.fit_judge --work /tmp/fit-judge --no-write   # refit and print, keep the JSON as it is
 
 Sets: one-language (one version indexed, asked in the other language: the shipped sets over each version of
-the bundled article, and real_qa.jsonl's questions over every real page's English or Chinese version),
-../shared/corpus/real (+ real_qa.jsonl), ../shared/datasets/cmrc2018_dev.json (a sample of articles from
-each split), ../shared/datasets/squad2_dev_subset.json, eval/qa.jsonl + holdout.jsonl (dev) and holdout2.jsonl
-(measured) over the bundled article. Splits come from eval/splits.py. Indexes are kept under --work.
+the bundled article, and the real pages' questions over every real page's English or Chinese version),
+../shared/corpus/real (+ real_qa.jsonl and eval/real_more.jsonl, more questions about its dev pages),
+../shared/datasets/cmrc2018_dev.json (a sample of articles from each split),
+../shared/datasets/squad2_dev_subset.json, eval/qa.jsonl + holdout.jsonl (dev) and holdout2.jsonl (measured)
+over the bundled article. Splits come from eval/splits.py. Indexes are kept under --work.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from pathlib import Path
 import numpy as np
 
 from eval.metrics import chunk_matches, contains_answer, em_f1, split_statements
-from eval.splits import SHIPPED_SPLITS, real_page_splits, squad_splits
+from eval.pageset import load_page_sets
+from eval.splits import SHIPPED_SPLITS, squad_splits
 from eval.squad import load_squad, write_documents
 from index.embed import get_embeddings
 from rag import Assistant, Settings
@@ -88,19 +90,21 @@ class Case:
 # ---------------------------------------------------------------- the sets
 
 
+REAL_SETS = (SHARED / "corpus" / "real_qa.jsonl", EVAL / "real_more.jsonl")  # the second: dev pages only
+
+
+def real_rows() -> list[dict]:
+    """The questions of both real-page sets, each with its page's split (eval.pageset.load_page_sets)."""
+    return load_page_sets(list(REAL_SETS), SHARED / "corpus" / "real")
+
+
 def real_pages(work: Path) -> tuple[Assistant, list[Item]]:
-    pages, qa = SHARED / "corpus" / "real", SHARED / "corpus" / "real_qa.jsonl"
-    kb = _build(sorted(pages.glob("*.txt")), work / "real")
-    splits = real_page_splits(qa)
+    kb = _build(sorted((SHARED / "corpus" / "real").glob("*.txt")), work / "real")
     docs_of: dict[str, set[str]] = defaultdict(set)
     for doc_id, info in kb.store.manifest["documents"].items():
         docs_of[Path(info.get("metadata", {}).get("path", "")).name].add(doc_id)
-    items = []
-    for row in map(json.loads, qa.read_text(encoding="utf-8").splitlines()):
-        answers = row["answers"] if row.get("answerable", True) else []
-        docs = docs_of[row["file"]]
-        items.append(Item("real", splits[row["file"]], row["question"], answers, [], None, row.get("kind", ""),
-                          tuple(sorted(docs))))
+    items = [Item("real", row["split"], row["question"], row["answers"], [], None, row["kind"],
+                  tuple(sorted(docs_of[row["file"]]))) for row in real_rows()]
     return kb, items
 
 
@@ -148,9 +152,8 @@ def real_one_language(work: Path) -> list[tuple[Assistant, list[Item]]]:
     known to be unanswerable). Questions about the page itself are left out (these indexes have no bylines)."""
     from index.readers import read_source
 
-    pages, qa = SHARED / "corpus" / "real", SHARED / "corpus" / "real_qa.jsonl"
-    splits = real_page_splits(qa)
-    rows = [json.loads(line) for line in qa.read_text(encoding="utf-8").splitlines()]
+    pages = SHARED / "corpus" / "real"
+    rows = real_rows()
     read = {path: read_source(path) for path in sorted(pages.glob("*.txt"))}
     out = []
     for lang in ("en", "zh"):
@@ -167,13 +170,13 @@ def real_one_language(work: Path) -> list[tuple[Assistant, list[Item]]]:
         kb = _build([source], work / f"real-{lang}")
         items = []
         for row in rows:
-            if row["lang"] == lang or row.get("kind") == "meta" or row["file"] not in texts:
+            if row["lang"] == lang or row["kind"] == "meta" or row["file"] not in texts:
                 continue
-            answers = row["answers"] if row.get("answerable", True) else []
+            answers = row["answers"]
             if answers and not contains_answer(texts[row["file"]], answers):
                 continue
-            items.append(Item("one-language", splits[row["file"]], row["question"], answers, [], None,
-                              row.get("kind", ""), (Path(row["file"]).stem,)))
+            items.append(Item("one-language", row["split"], row["question"], answers, [], None,
+                              row["kind"], (Path(row["file"]).stem,)))
         out.append((kb, items))
     return out
 
