@@ -239,12 +239,14 @@ def _chosen(q: Question, ranked: tuple[Candidate, ...], scores: tuple[float, ...
     completes it: the other version's rendering when only that one has the date or figure, or for a descriptive
     question a second sentence that the sentence model finds as likely to state the answer as not."""
     best = ranked[0]
-    if best.lang not in (q.answer_lang, q.asked_lang) and (same := _same_fact_in(ranked, best, q.answer_lang)):
-        best = same
     chosen = [best]
-    if q.kind in ("number", "date") and not best.typed and (fuller := _translation_with_kind(ranked, best)):
+    if best.lang not in (q.answer_lang, q.asked_lang) and (same := _same_fact_in(q, ranked, best)):
+        chosen = same
+        best = same[0]
+    if q.kind in ("number", "date") and not any(c.typed for c in chosen) and \
+            (fuller := _translation_with_kind(ranked, best)):
         chosen.append(fuller)  # "by what year?": the English sentence has no year, its Chinese version does
-    elif q.kind is None:
+    elif q.kind is None and len(chosen) == 1:
         second = next((c for c, s in zip(ranked[1:3], scores[1:3], strict=False)
                        if s >= 0.0 and c.quote not in best.quote and best.quote not in c.quote
                        and c.lang == best.lang), None)
@@ -252,19 +254,27 @@ def _chosen(q: Question, ranked: tuple[Candidate, ...], scores: tuple[float, ...
     return chosen
 
 
-def _same_fact_in(ranked: tuple[Candidate, ...], foreign: Candidate, lang: str) -> Candidate | None:
-    """The best sentence in `lang` that says what the foreign one says: its aligned translation (carrying the
-    fact asked for when the foreign one does), or one that states the same figures."""
-    def translates(c: Candidate) -> bool:
-        return _overlaps(c.translation, foreign.quote) or _overlaps(foreign.translation, c.quote)
-
-    mine = [c for c in ranked if c.lang == lang]
-    if found := next((c for c in mine if translates(c) and (c.typed or not foreign.typed)), None):
-        return found
+def _same_fact_in(q: Question, ranked: tuple[Candidate, ...], foreign: Candidate) -> list[Candidate]:
+    """The sentences in the answer's language, of the foreign one's article, that say what it says: the ones its
+    aligned translation is made of, in order (when one carries the fact asked for where the foreign one does), or
+    one that states the same figures. None when the foreign sentence renders more of the
+    question than its translation says and that is not a figure the translation gives too (the other version
+    left out what was asked: "lunar calendar" in one, only "霜降" in the other)."""
+    mine = [c for c in ranked if c.lang == q.answer_lang and c.hit.chunk.group == foreign.hit.chunk.group]
+    if foreign.translation:
+        parts = sorted({c.quote: c for c in mine if c.quote and c.quote in foreign.translation}.values(),
+                       key=lambda c: foreign.translation.index(c.quote))
+        parts = parts or [c for c in mine if _overlaps(c.translation, foreign.quote)][:1]
+        typed = any(c.typed for c in parts)
+        figure_asked = q.kind in ("number", "date") and typed
+        if foreign.feature("bridged_coverage") > foreign.feature("sentence_coverage") and not figure_asked:
+            return []
+        if parts and (typed or not foreign.typed):
+            return parts
     figures = {v for _, _, v in numbers_in(foreign.quote)}
     if not figures:
-        return None
-    return next((c for c in mine if figures <= {v for _, _, v in numbers_in(c.quote)}), None)
+        return []
+    return [c for c in mine if figures <= {v for _, _, v in numbers_in(c.quote)}][:1]
 
 
 def _translation_with_kind(ranked: tuple[Candidate, ...], best: Candidate) -> Candidate | None:

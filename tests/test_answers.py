@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from index.readers import BUNDLED, read_source
 from rag import Answer, Assistant, QuestionError
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
 
 
 @pytest.fixture(scope="module")
@@ -489,3 +492,30 @@ def test_a_question_for_a_credit_of_the_piece_itself_is_told_from_one_about_a_wo
     assert parse_question("这篇稿件的审校是谁?", "zh").asks_credit
     assert not parse_question("九命奇冤的作者是谁？", "zh").asks_credit  # the author of a novel the text is about
     assert not parse_question("What does the word Seerhein translate to?", "en").asks_credit
+
+
+@pytest.fixture(scope="module")
+def real_four(tmp_path_factory) -> Assistant:
+    pages = ["podcasts-apple-cdvoice-visitors.txt", "ysln-2024-10-25-53012008.txt", "wxredian-2024-11-11-mate70.txt",
+             "ixue-16933847838030.txt"]
+    if not all((REAL / name).exists() for name in pages):
+        pytest.skip(f"real pages not found at {REAL} (the shared corpus sits beside the repo)")
+    return Assistant.build([REAL / name for name in pages], index_dir=tmp_path_factory.mktemp("real4") / "kb")
+
+
+@pytest.mark.parametrize("question, said, lang", [
+    # eval/real_more.jsonl (dev pages): the English sentence's translation is two Chinese sentences; the second
+    # one says when the trip began
+    ("两位爱尔兰旅行者是多久以前开始中国之行的?", "两周前", "zh"),
+    # the English sentence says which calendar; its Chinese translation leaves it out
+    ("文章说霜降是依据哪种历法划分的秋季节气?", "lunar calendar", "en"),
+    # the English sentence's aligned "translation" is a two-character heading that another article's sentence
+    # also holds: that sentence says nothing of the kind
+    ("据刘丁丁说,华为寻求技术自主是为了降低自己在哪方面的脆弱性?", "external restrictions", "en"),
+])
+def test_an_answer_in_the_other_language_is_quoted_in_the_askers_only_where_that_version_says_it(
+        real_four, question, said, lang):
+    answer = real_four.ask(question)
+    assert not answer.abstained and said in answer.text, answer.text
+    assert {c.lang for c in answer.citations} == {lang}
+    assert len({c.group for c in answer.citations}) == 1  # one article
