@@ -256,20 +256,19 @@ def _chosen(q: Question, ranked: tuple[Candidate, ...], scores: tuple[float, ...
 
 def _same_fact_in(q: Question, ranked: tuple[Candidate, ...], foreign: Candidate) -> list[Candidate]:
     """The sentences in the answer's language, of the foreign one's article, that say what it says: the ones its
-    aligned translation is made of, in order (when one carries the fact asked for where the foreign one does), or
-    one that states the same figures. None when the foreign sentence renders more of the
-    question than its translation says and that is not a figure the translation gives too (the other version
-    left out what was asked: "lunar calendar" in one, only "霜降" in the other)."""
+    aligned translation is made of, in order and headings left out (when one carries the fact asked for where the
+    foreign one does; only those that count or measure what the question names, when it names one), else one
+    whose translation holds it, else one that states the same figures."""
     mine = [c for c in ranked if c.lang == q.answer_lang and c.hit.chunk.group == foreign.hit.chunk.group]
-    if foreign.translation:
-        parts = sorted({c.quote: c for c in mine if c.quote and c.quote in foreign.translation}.values(),
-                       key=lambda c: foreign.translation.index(c.quote))
-        parts = parts or [c for c in mine if _overlaps(c.translation, foreign.quote)][:1]
-        typed = any(c.typed for c in parts)
-        figure_asked = q.kind in ("number", "date") and typed
-        if foreign.feature("bridged_coverage") > foreign.feature("sentence_coverage") and not figure_asked:
-            return []
-        if parts and (typed or not foreign.typed):
+    parts = sorted({c.quote: c for c in mine if c.quote and c.quote in foreign.translation}.values(),
+                   key=lambda c: foreign.translation.index(c.quote)) if foreign.translation else []
+    parts = [c for c in parts if not c.feature("fragment")] or parts  # not the heading aligned with it
+    parts = parts or [c for c in mine if _overlaps(c.translation, foreign.quote)][:1]
+    if parts:
+        typed = [c for c in parts if c.typed]
+        if typed and foreign.typed and (q.counted or q.measure):  # the part with "546,000 standard racks"
+            return typed
+        if typed or not foreign.typed:
             return parts
     figures = {v for _, _, v in numbers_in(foreign.quote)}
     if not figures:

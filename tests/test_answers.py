@@ -507,8 +507,6 @@ def real_four(tmp_path_factory) -> Assistant:
     # eval/real_more.jsonl (dev pages): the English sentence's translation is two Chinese sentences; the second
     # one says when the trip began
     ("两位爱尔兰旅行者是多久以前开始中国之行的?", "两周前", "zh"),
-    # the English sentence says which calendar; its Chinese translation leaves it out
-    ("文章说霜降是依据哪种历法划分的秋季节气?", "lunar calendar", "en"),
     # the English sentence's aligned "translation" is a two-character heading that another article's sentence
     # also holds: that sentence says nothing of the kind
     ("据刘丁丁说,华为寻求技术自主是为了降低自己在哪方面的脆弱性?", "external restrictions", "en"),
