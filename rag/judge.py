@@ -201,8 +201,7 @@ def judge(q: Question, candidates: list[Candidate], model: JudgeModel | None = N
     score = model.answered_score(ranked, scores)
     if q.asks_title and (headline := _headline(q, ranked)):
         return Judgement(ranked, scores, score, False, (headline,))
-    if score < model.threshold + shift or q.asks_credit and not _credits(q, ranked[0]) or \
-            q.kind == "date" and q.events and ranked[0].feature("event_other"):
+    if score < model.threshold + shift or q.asks_credit and not _credits(q, ranked[0]):
         return Judgement(ranked, scores, score, True, ())
     return Judgement(ranked, scores, score, False, tuple(_chosen(q, ranked, scores)))
 
