@@ -345,11 +345,14 @@ def fit_models(cases: list[Case], kind: str = "linear") -> tuple[Linear | Trees,
         return 1.0 / groups[_group(c)]
 
     answerable = [c for c in cases if c.answerable and c.candidates]
-    x = np.concatenate([sentence_matrix(c.candidates) for c in answerable])
-    y = np.concatenate([c.labels for c in answerable])
-    w = np.concatenate([np.full(len(c.candidates), weight(c)) for c in answerable])
     learn = _trees if kind == "trees" else _logistic
-    sentence = learn(x, y, w)
+    if kind == "listwise":
+        sentence = _listwise(answerable, weight)
+    else:
+        x = np.concatenate([sentence_matrix(c.candidates) for c in answerable])
+        y = np.concatenate([c.labels for c in answerable])
+        w = np.concatenate([np.full(len(c.candidates), weight(c)) for c in answerable])
+        sentence = learn(x, y, w)
     provisional = JudgeModel(sentence, Linear(np.zeros(len(ABSTAIN_FEATURES)), 0.0), 0.0, "fit")
     rows, labels, weights = [], [], []
     for c in cases:
@@ -359,7 +362,7 @@ def fit_models(cases: list[Case], kind: str = "linear") -> tuple[Linear | Trees,
             labels.append(float(c.answerable))
             weights.append(weight(c))
     answered = learn(np.array(rows), np.array(labels), np.array(weights),
-                     **({"c": 0.3} if kind == "linear" else {}))
+                     **({"c": 0.3} if kind != "trees" else {}))
     return sentence, answered
 
 
@@ -383,6 +386,45 @@ def out_of_fold_scores(cases: list[Case], kind: str = "linear", folds: int = FOL
 
 def _answered(c: Case, model: JudgeModel) -> float:
     return model.answered_score(*_ranked(c, model)) if c.candidates else -1e9
+
+
+MODEL_NAMES = {"linear": "logistic regressions", "trees": "gradient-boosted tree models",
+               "listwise": "linear models (the sentence model listwise, a softmax over each question's candidates; "
+                           "the answered model a logistic regression)"}
+
+
+def _listwise(cases: list[Case], weight, c: float = 1.0) -> Linear:
+    """The sentence model as a softmax over each question's candidates (the judge only ever takes the best one,
+    so this fits what is used): minimise C * the weighted sum over questions of the cross-entropy against a
+    target spread evenly over the candidates that state the answer, plus half the squared weights, on
+    standardised features (scipy's L-BFGS), folded back onto the raw features. A question with no such
+    candidate teaches nothing and is left out; the intercept is 0 (a softmax does not see it)."""
+    from scipy.optimize import minimize
+
+    cases = [c for c in cases if c.labels.any()]
+    x = np.concatenate([sentence_matrix(c.candidates) for c in cases])
+    mu, sd = x.mean(axis=0), x.std(axis=0)
+    sd = np.where(sd > 0, sd, 1.0)
+    z = (x - mu) / sd
+    sizes = np.array([len(c.candidates) for c in cases])
+    starts = np.cumsum(sizes) - sizes
+    gold = np.concatenate([c.labels for c in cases]).astype(float)
+    target = gold / np.repeat(np.add.reduceat(gold, starts), sizes)
+    q_weight = np.array([weight(c) for c in cases])
+    row_weight = np.repeat(q_weight * len(q_weight) / q_weight.sum(), sizes)
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        s = z @ w
+        top = np.repeat(np.maximum.reduceat(s, starts), sizes)
+        e = np.exp(s - top)
+        total = np.add.reduceat(e, starts)
+        log_p = s - top - np.repeat(np.log(total), sizes)
+        p = e / np.repeat(total, sizes)
+        value = -c * float((row_weight * target) @ log_p) + 0.5 * float(w @ w)
+        return value, c * (z.T @ (row_weight * (p - target))) + w
+
+    w = minimize(loss, np.zeros(z.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 3000}).x
+    return Linear(w / sd, float(-(w / sd) @ mu))
 
 
 def _logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float = 1.0) -> Linear:
@@ -531,7 +573,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cmrc-articles", type=int, default=150, help="CMRC articles indexed from each split")
     p.add_argument("--sets", default="shipped,real,squad2,cmrc,one-language",
                    help="comma-separated sets to use (the shipped fit's by default)")
-    p.add_argument("--model", choices=("linear", "trees"), default="linear",
+    p.add_argument("--model", choices=("linear", "trees", "listwise"), default="linear",
                    help="logistic regressions (shipped: they won on the dev split) or gradient-boosted trees")
     p.add_argument("--no-write", action="store_true", help="print the scores, keep rag/data/judge.json as it is")
     p.add_argument("--out", type=Path, default=JUDGE_PATH, help="where to write the model")
@@ -561,10 +603,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{_mean(c.labels.any() for c in reach)} of {len(reach)}")
     if not args.no_write:
         payload = {
-            "model": f"two {'logistic regressions' if args.model == 'linear' else 'gradient-boosted tree models'}. "
-                     "sentence: log-odds that a candidate sentence states the answer, over rag/read.py "
-                     "FEATURES. answered: log-odds that the question is answered, over rag/judge.py "
-                     "ABSTAIN_FEATURES; abstain below its threshold",
+            "model": f"two {MODEL_NAMES[args.model]}. "
+                     "sentence: a candidate sentence's score (log-odds that it states the answer; listwise: a "
+                     "softmax logit over the question's candidates), over rag/read.py FEATURES. answered: "
+                     "log-odds that the question is answered, over rag/judge.py ABSTAIN_FEATURES; abstain below "
+                     "its threshold",
             "sentence": _weights(FEATURES, model.sentence),
             "answered": {**_weights(ABSTAIN_FEATURES, model.answered), "threshold": model.threshold,
                          "threshold_rule": "highest threshold refusing at most 5% of every dev set's answerable "

@@ -312,6 +312,32 @@ def test_the_judges_trees_score_as_scikit_learn_fitted_them_after_a_json_round_t
         _scorer(stored, ("a", "c", "b"), "judge.json")
 
 
+def test_the_listwise_sentence_model_learns_what_tells_the_answering_candidate_from_its_neighbours():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from eval.fit_judge import Case, Item, _listwise
+    from rag.read import FEATURES
+
+    rng = np.random.default_rng(0)
+    cov, sim = FEATURES.index("sentence_coverage"), FEATURES.index("sim")
+    cases = []
+    for n in range(200):
+        x = rng.normal(size=(6, len(FEATURES))) * 0.1
+        gold = int(rng.integers(6))
+        x[gold, cov] += 1.0  # the answering sentence covers the question; everything else is noise
+        x[:, sim] += rng.normal()  # a shift shared by a question's candidates: nothing to learn within it
+        labels = np.arange(6) == gold if n % 20 else np.zeros(6, dtype=bool)  # some have no answering candidate
+        cases.append(Case(Item("s", "dev", f"q{n}", ["a"]), "asked", None,
+                          [SimpleNamespace(features=tuple(row)) for row in x], labels))
+    model = _listwise(cases, lambda c: 1.0)
+    assert model.coef[cov] > 0 and abs(model.coef[sim]) < model.coef[cov] / 5
+    right = [int(np.argmax(model(np.array([c.features for c in case.candidates])))) == int(np.argmax(case.labels))
+             for case in cases if case.labels.any()]
+    assert np.mean(right) > 0.95
+
+
 def test_the_threshold_keeps_every_sets_false_abstentions_within_its_limit():
     import numpy as np
 
