@@ -393,25 +393,23 @@ MODEL_NAMES = {"linear": "logistic regressions", "trees": "gradient-boosted tree
                            "the answered model a logistic regression)"}
 
 
-def _listwise(cases: list[Case], weight, c: float = 1.0) -> Linear:
-    """The sentence model as a softmax over each question's candidates (the judge only ever takes the best one,
-    so this fits what is used): minimise C * the weighted sum over questions of the cross-entropy against a
-    target spread evenly over the candidates that state the answer, plus half the squared weights, on
-    standardised features (scipy's L-BFGS), folded back onto the raw features. A question with no such
-    candidate teaches nothing and is left out; the intercept is 0 (a softmax does not see it)."""
+def fit_softmax(x: np.ndarray, sizes: np.ndarray, gold: np.ndarray, c: float = 1.0,
+                group_weight: np.ndarray | None = None, maxiter: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """A linear score fitted as a softmax over each group of rows (`sizes`: consecutive rows per group): minimise
+    C * the (weighted) sum over groups of the cross-entropy against a target spread evenly over the group's `gold`
+    rows, plus half the squared weights, on standardised features (scipy's L-BFGS). Every group needs a gold row.
+    Returns the weights folded back onto the raw features, and the features' means (a softmax sees no intercept;
+    the caller picks one). The judge's sentence model and the span model are both fitted this way."""
     from scipy.optimize import minimize
 
-    cases = [c for c in cases if c.labels.any()]
-    x = np.concatenate([sentence_matrix(c.candidates) for c in cases])
     mu, sd = x.mean(axis=0), x.std(axis=0)
     sd = np.where(sd > 0, sd, 1.0)
     z = (x - mu) / sd
-    sizes = np.array([len(c.candidates) for c in cases])
     starts = np.cumsum(sizes) - sizes
-    gold = np.concatenate([c.labels for c in cases]).astype(float)
+    gold = gold.astype(float)
     target = gold / np.repeat(np.add.reduceat(gold, starts), sizes)
-    q_weight = np.array([weight(c) for c in cases])
-    row_weight = np.repeat(q_weight * len(q_weight) / q_weight.sum(), sizes)
+    row = np.ones(len(x)) if group_weight is None else \
+        np.repeat(group_weight * len(group_weight) / group_weight.sum(), sizes)  # each group's weight, mean 1
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         s = z @ w
@@ -420,11 +418,23 @@ def _listwise(cases: list[Case], weight, c: float = 1.0) -> Linear:
         total = np.add.reduceat(e, starts)
         log_p = s - top - np.repeat(np.log(total), sizes)
         p = e / np.repeat(total, sizes)
-        value = -c * float((row_weight * target) @ log_p) + 0.5 * float(w @ w)
-        return value, c * (z.T @ (row_weight * (p - target))) + w
+        value = -c * float((row * target) @ log_p) + 0.5 * float(w @ w)
+        return value, c * (z.T @ (row * (p - target))) + w
 
-    w = minimize(loss, np.zeros(z.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 3000}).x
-    return Linear(w / sd, float(-(w / sd) @ mu))
+    w = minimize(loss, np.zeros(z.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": maxiter}).x
+    return w / sd, mu
+
+
+def _listwise(cases: list[Case], weight, c: float = 1.0) -> Linear:
+    """The sentence model as a softmax over each question's candidates (the judge only ever takes the best one,
+    so this fits what is used), every question weighted as `weight` says (`fit_softmax`). A question with no
+    candidate that states the answer teaches nothing and is left out; the intercept centres the scores."""
+    cases = [c for c in cases if c.labels.any()]
+    coef, mu = fit_softmax(np.concatenate([sentence_matrix(c.candidates) for c in cases]),
+                           np.array([len(c.candidates) for c in cases]),
+                           np.concatenate([c.labels for c in cases]), c,
+                           np.array([weight(c) for c in cases]), maxiter=3000)
+    return Linear(coef, float(-coef @ mu))
 
 
 def _logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float = 1.0) -> Linear:

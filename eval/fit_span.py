@@ -146,34 +146,15 @@ def fit(train: list[Example], rule: str = "best", c: float = 1.0) -> Linear:
 
 def _listwise(train: list[Example], c: float) -> Linear:
     """Softmax over each sentence's candidates (the model only ever picks the argmax within a sentence, so
-    this fits what is used): minimise C * sum over questions of the cross-entropy against a target spread
-    evenly over the best-F1 candidates, plus half the squared weights, on standardised features (scipy's
-    L-BFGS); the weights are folded back onto the raw features. A question whose candidates all score F1 0
-    teaches nothing and is left out. The intercept is 0: a softmax does not see it."""
-    from scipy.optimize import minimize
+    this fits what is used), trained towards the best-F1 candidates (`eval.fit_judge.fit_softmax`). A question
+    whose candidates all score F1 0 teaches nothing and is left out. The intercept is 0: a softmax does not
+    see it."""
+    from eval.fit_judge import fit_softmax
 
     train = [e for e in train if e.f1.max() > 0]
-    x = np.vstack([e.x for e in train])
-    mu, sd = x.mean(axis=0), x.std(axis=0)
-    sd = np.where(sd > 0, sd, 1.0)
-    z = (x - mu) / sd
-    sizes = np.array([len(e.f1) for e in train])
-    starts = np.cumsum(sizes) - sizes
-    best = np.concatenate([_best(e) for e in train]).astype(float)
-    target = best / np.repeat(np.add.reduceat(best, starts), sizes)
-
-    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        s = z @ w
-        top = np.repeat(np.maximum.reduceat(s, starts), sizes)
-        e = np.exp(s - top)
-        total = np.add.reduceat(e, starts)
-        log_p = s - top - np.repeat(np.log(total), sizes)
-        p = e / np.repeat(total, sizes)
-        value = -c * float(target @ log_p) + 0.5 * float(w @ w)
-        return value, c * (z.T @ (p - target)) + w
-
-    w = minimize(loss, np.zeros(z.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 2000}).x
-    return Linear(w / sd, 0.0)
+    coef, _ = fit_softmax(np.vstack([e.x for e in train]), np.array([len(e.f1) for e in train]),
+                          np.concatenate([_best(e) for e in train]), c)
+    return Linear(coef, 0.0)
 
 
 def _best(e: Example) -> np.ndarray:
